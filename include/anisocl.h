@@ -1,0 +1,234 @@
+/*
+ * anisocl: anisotropic Gaussian kernel sums on any OpenCL device.
+ *
+ *     out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) * b_j
+ *
+ * x is M x D, y is N x D, b is N x E, out is M x E; every array is row-major
+ * and contiguous.  The metric G comes from a gamma array with K numbers per
+ * row, K in {1, D, D*D}:
+ *   K = 1      G = gamma * Id            (isotropic)
+ *   K = D      G = diag(gamma)           (diagonal)
+ *   K = D*D    G[k][l] = gamma[k*D + l]  (full, row-major, summed as given)
+ * and gamma has one row for everybody (ANISO_GAMMA_FIXED), one row per x_i
+ * (ANISO_GAMMA_PER_I, M rows) or one row per y_j (ANISO_GAMMA_PER_J, N rows).
+ *
+ * This is KeOps' exp(-WeightedSqDist(gamma, x_i - y_j)) * b_j.  The M x N
+ * matrix is never built: device memory is O((M + N) (D + E + K)).
+ *
+ * Numbers a caller can rely on:
+ *  - float64: error <= ~1e-12 relative to sum_j |term_ij|;
+ *    float32: error <= ~1e-5 relative to sum_j |term_ij| (each term carries a
+ *    few ulp from exp and the metric; the sum itself is compensated).
+ *  - Results are bitwise reproducible run to run on the same device and
+ *    library version: the reduction order over j is fixed.
+ *  - NaN and Inf propagate as IEEE arithmetic says.  A G that is not positive
+ *    (semi-)definite gives exp of a positive number: terms overflow to Inf.
+ *
+ * Threads: every call taking an aniso_ctx may be made from any thread at any
+ * time; calls on one context are serialised by a lock inside it (use one
+ * context per thread for parallelism).  An aniso_array belongs to the context
+ * that made it and must not be freed while another thread uses it.
+ */
+#ifndef ANISOCL_H
+#define ANISOCL_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define ANISO_API
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define ANISO_API __attribute__((visibility("default")))
+#else
+#define ANISO_API
+#endif
+
+#define ANISO_VERSION_MAJOR 0
+#define ANISO_VERSION_MINOR 1
+#define ANISO_VERSION_PATCH 0
+#define ANISO_VERSION_NUMBER                                                   \
+	(ANISO_VERSION_MAJOR * 10000 + ANISO_VERSION_MINOR * 100 +             \
+	 ANISO_VERSION_PATCH)
+#define ANISO_VERSION_STRING "0.1.0"
+
+/* Version of the library actually linked (compare with the macros). */
+ANISO_API unsigned aniso_version_number(void);
+ANISO_API const char *aniso_version_string(void);
+
+/*
+ * Error codes: 0 is success, failures are negative.  OpenCL failures keep
+ * OpenCL's own code in the context message; the value returned is
+ * ANISO_ERR_OPENCL (or ANISO_ERR_BUILD for a compile failure).
+ */
+#define ANISO_ERRNO_MAP(XX)                                                    \
+	XX(OK, 0, "success")                                                   \
+	XX(ERR_NULL_ARG, -1, "a required pointer argument is NULL")            \
+	XX(ERR_BAD_DIM, -2, "a dimension (D or E) is zero")                    \
+	XX(ERR_BAD_K, -3, "gamma length K is not 1, D or D*D")                 \
+	XX(ERR_BAD_GAMMA_VAR, -4,                                              \
+	   "gamma variation does not match its row count")                     \
+	XX(ERR_BAD_DTYPE, -5, "unknown or mismatched element type")           \
+	XX(ERR_NO_FP64, -6, "the device does not support float64")            \
+	XX(ERR_OVERFLOW, -7, "a size or byte count overflows")                 \
+	XX(ERR_TOO_LARGE, -8, "the problem is larger than the device allows")  \
+	XX(ERR_NO_DEVICE, -9, "no OpenCL device found")                        \
+	XX(ERR_BAD_DEVICE_SPEC, -10,                                           \
+	   "ANISOCL_DEVICE matches no device")                                 \
+	XX(ERR_OPENCL, -11, "an OpenCL call failed")                           \
+	XX(ERR_BUILD, -12, "an OpenCL program failed to compile")              \
+	XX(ERR_NO_MEMORY, -13, "host memory allocation failed")                \
+	XX(ERR_KERNEL_SOURCE, -14, "a kernel source file could not be read")   \
+	XX(ERR_SHAPE, -15, "array shapes do not agree")                        \
+	XX(ERR_BAD_ARG, -16, "an argument has an invalid value")
+
+typedef enum {
+#define ANISO_ERRNO_ENUM_(name, value, text) ANISO_##name = value,
+	ANISO_ERRNO_MAP(ANISO_ERRNO_ENUM_)
+#undef ANISO_ERRNO_ENUM_
+} aniso_status;
+
+/* Static description of a code; "unknown error" for a value not listed. */
+ANISO_API const char *aniso_strerror(int code);
+/* The code's name without prefix, e.g. "ERR_BAD_K". */
+ANISO_API const char *aniso_err_name(int code);
+
+typedef enum { ANISO_FLOAT32 = 0, ANISO_FLOAT64 = 1 } aniso_dtype;
+
+typedef enum {
+	ANISO_GAMMA_FIXED = 0, /* gamma has 1 row                 */
+	ANISO_GAMMA_PER_I = 1, /* gamma has M rows: one per x_i   */
+	ANISO_GAMMA_PER_J = 2  /* gamma has N rows: one per y_j   */
+} aniso_gamma_var;
+
+/* ------------------------------------------------------------------ */
+/* Context                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct aniso_ctx_s aniso_ctx;
+
+/*
+ * Create a context on the device chosen by ANISOCL_DEVICE (an index into
+ * the list that `aniso_device_list` and `anisocl devices` print, or a
+ * case-insensitive substring of the device or platform name); without it,
+ * the first GPU, else the first CPU, else the first device.
+ * On failure *ctx is set to NULL and, when errmsg is not NULL, up to
+ * errmsg_size bytes of the reason are written there.
+ */
+ANISO_API int aniso_ctx_create(aniso_ctx **ctx, char *errmsg,
+			       size_t errmsg_size);
+
+/*
+ * Create a context on the caller's OpenCL objects (cl_context,
+ * cl_device_id, cl_command_queue passed as void * so that this header needs
+ * no OpenCL headers).  queue may be NULL: the library then makes its own on
+ * that context.  The library retains what it is given and releases it in
+ * aniso_ctx_free; the caller keeps its own references.
+ */
+ANISO_API int aniso_ctx_create_from_cl(void *cl_context, void *cl_device,
+				       void *cl_queue, aniso_ctx **ctx,
+				       char *errmsg, size_t errmsg_size);
+
+/* Accepts NULL. */
+ANISO_API void aniso_ctx_free(aniso_ctx *ctx);
+
+/*
+ * The message of the last failed call on this context: the failing call
+ * or argument and what was expected; for a compile failure, the device's
+ * build log.  Empty after a successful call.  Valid until the next call on
+ * the context from the same thread (copy it if other threads use it).
+ */
+ANISO_API const char *aniso_ctx_errmsg(const aniso_ctx *ctx);
+
+/* Name of the context's device, and whether it has float64. */
+ANISO_API const char *aniso_ctx_device_name(const aniso_ctx *ctx);
+ANISO_API int aniso_ctx_has_fp64(const aniso_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Sums on host arrays                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Sizes of one problem.  gamma has gamma_rows rows of K numbers. */
+typedef struct {
+	size_t M, N, D, E;
+	size_t K;          /* 1, D or D*D                                */
+	size_t gamma_rows; /* 1 (FIXED), M (PER_I) or N (PER_J)          */
+	aniso_gamma_var gamma_var;
+	aniso_dtype dtype; /* of every array, out included                */
+} aniso_shape;
+
+/*
+ * out (M x E) = sum over j, from host arrays: copies in, computes, copies
+ * out.  On any error out is left untouched.  M = 0 does nothing; N = 0
+ * writes zeros.  x, y, b, gamma, out must not overlap out.
+ */
+ANISO_API int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape,
+			const void *x, const void *y, const void *b,
+			const void *gamma, void *out);
+
+/* ------------------------------------------------------------------ */
+/* Device-resident arrays: keep x, y, b, gamma on the device           */
+/* ------------------------------------------------------------------ */
+
+typedef struct aniso_array_s aniso_array;
+
+/*
+ * A rows x cols array of dtype on the context's device.  host may be NULL
+ * (contents undefined until written), else rows*cols elements are copied.
+ * rows may be 0.  cols must be >= 1.
+ */
+ANISO_API int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype,
+				 size_t rows, size_t cols, const void *host,
+				 aniso_array **array);
+/* Accepts NULL. */
+ANISO_API void aniso_array_free(aniso_array *array);
+/* Replace the whole contents (rows*cols elements) from host. */
+ANISO_API int aniso_array_write(aniso_array *array, const void *host);
+/* Copy the whole contents (rows*cols elements) to host. */
+ANISO_API int aniso_array_read(const aniso_array *array, void *host);
+ANISO_API size_t aniso_array_rows(const aniso_array *array);
+ANISO_API size_t aniso_array_cols(const aniso_array *array);
+
+/*
+ * out = sum over j on device arrays.  Shapes come from the arrays:
+ * x is M x D, y is N x D, b is N x E, gamma is rows x K with rows as
+ * gamma_var says, out is M x E; all of one dtype and one context.
+ */
+ANISO_API int aniso_sum_arrays(aniso_ctx *ctx, const aniso_array *x,
+			       const aniso_array *y, const aniso_array *b,
+			       const aniso_array *gamma,
+			       aniso_gamma_var gamma_var, aniso_array *out);
+
+/* ------------------------------------------------------------------ */
+/* Devices                                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+	int index;          /* what ANISOCL_DEVICE takes                  */
+	char platform[128];
+	char name[128];
+	int is_gpu, is_cpu;
+	unsigned compute_units;
+	unsigned long long global_mem_bytes;
+	unsigned long long max_alloc_bytes;
+	int has_fp64;
+} aniso_device_info;
+
+/*
+ * Fill up to capacity entries of info (which may be NULL with capacity 0)
+ * and set *count to the number of devices present.  *default_index is the
+ * device aniso_ctx_create would take (-1 if none) and why is a short
+ * reason ("ANISOCL_DEVICE=...", "first GPU", "first CPU", "first device");
+ * default_index and why may be NULL.  why needs 128 bytes.
+ */
+ANISO_API int aniso_device_list(aniso_device_info *info, size_t capacity,
+				size_t *count, int *default_index, char *why,
+				size_t why_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ANISOCL_H */

@@ -1,0 +1,232 @@
+/* Device-resident arrays, and sums on them: data that stays on the device
+ * across calls (same y for many grids, same x for new weights). */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "internal.h"
+
+static int array_bytes(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
+		       size_t cols, size_t *bytes)
+{
+	size_t elem = aniso_dtype_size(dtype);
+
+	if (cols != 0 && rows > SIZE_MAX / cols / elem)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_OVERFLOW,
+				     "rows (%zu) x cols (%zu) x %zu bytes overflows size_t",
+				     rows, cols, elem);
+	*bytes = rows * cols * elem;
+	if ((cl_ulong)*bytes > ctx->caps.max_alloc_bytes)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				     "array of %zu bytes exceeds the device's largest allocation (%llu bytes on %s)",
+				     *bytes, (unsigned long long)ctx->caps.max_alloc_bytes, ctx->caps.name);
+	return ANISO_OK;
+}
+
+int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
+		       size_t cols, const void *host, aniso_array **out)
+{
+	aniso_array *array = NULL;
+	size_t bytes = 0;
+	cl_int status;
+	int err = ANISO_OK;
+
+	if (!ctx)
+		return ANISO_ERR_NULL_ARG;
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	if (!out) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG, "array is NULL: expected where to store the handle");
+		goto out;
+	}
+	*out = NULL;
+	if (dtype != ANISO_FLOAT32 && dtype != ANISO_FLOAT64) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DTYPE,
+				    "dtype is %d: expected ANISO_FLOAT32 (0) or ANISO_FLOAT64 (1)", (int)dtype);
+		goto out;
+	}
+	if (dtype == ANISO_FLOAT64 && !ctx->caps.has_fp64) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_FP64,
+				    "dtype is ANISO_FLOAT64 but device %s has no float64 support", ctx->caps.name);
+		goto out;
+	}
+	if (cols == 0) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DIM, "cols is 0: expected at least 1");
+		goto out;
+	}
+	err = array_bytes(ctx, dtype, rows, cols, &bytes);
+	if (err != ANISO_OK)
+		goto out;
+	array = calloc(1, sizeof(*array));
+	if (!array) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
+		goto out;
+	}
+	array->ctx = ctx;
+	array->dtype = dtype;
+	array->rows = rows;
+	array->cols = cols;
+	if (bytes > 0) {
+		array->buffer = clCreateBuffer(ctx->context,
+					       CL_MEM_READ_WRITE | (host ? CL_MEM_COPY_HOST_PTR : 0),
+					       bytes, (void *)host, &status);
+		if (status != CL_SUCCESS) {
+			err = aniso_cl_fail(&ctx->msg, "clCreateBuffer", status);
+			if (status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES)
+				err = ANISO_ERR_TOO_LARGE;
+			goto out;
+		}
+	}
+	*out = array;
+	array = NULL;
+out:
+	free(array);
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
+
+void aniso_array_free(aniso_array *array)
+{
+	if (!array)
+		return;
+	if (array->buffer)
+		clReleaseMemObject(array->buffer);
+	free(array);
+}
+
+size_t aniso_array_rows(const aniso_array *array)
+{
+	return array ? array->rows : 0;
+}
+
+size_t aniso_array_cols(const aniso_array *array)
+{
+	return array ? array->cols : 0;
+}
+
+/* Whole-array copy in either direction. */
+static int array_transfer(aniso_array *array, void *host, int to_device)
+{
+	aniso_ctx *ctx = array->ctx;
+	size_t bytes = array->rows * array->cols * aniso_dtype_size(array->dtype);
+	cl_int status;
+	int err = ANISO_OK;
+
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	if (!host) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG, "host is NULL: expected a host array");
+		goto out;
+	}
+	if (bytes == 0)
+		goto out;
+	status = to_device ? clEnqueueWriteBuffer(ctx->queue, array->buffer, CL_TRUE, 0,
+						  bytes, host, 0, NULL, NULL)
+			   : clEnqueueReadBuffer(ctx->queue, array->buffer, CL_TRUE, 0,
+						 bytes, host, 0, NULL, NULL);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg,
+				    to_device ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer", status);
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
+
+int aniso_array_write(aniso_array *array, const void *host)
+{
+	if (!array)
+		return ANISO_ERR_NULL_ARG;
+	return array_transfer(array, (void *)host, 1);
+}
+
+int aniso_array_read(const aniso_array *array, void *host)
+{
+	if (!array)
+		return ANISO_ERR_NULL_ARG;
+	return array_transfer((aniso_array *)array, host, 0);
+}
+
+/* Check that the arrays agree and fill the shape they describe. */
+static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
+			     const aniso_array *y, const aniso_array *b,
+			     const aniso_array *gamma, aniso_gamma_var gamma_var,
+			     const aniso_array *out, aniso_shape *s)
+{
+	const aniso_array *all[5] = {x, y, b, gamma, out};
+	const char *names[5] = {"x", "y", "b", "gamma", "out"};
+	int k;
+
+	for (k = 0; k < 5; ++k) {
+		if (!all[k])
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
+					     "%s is NULL: expected an aniso_array", names[k]);
+		if (all[k]->ctx != ctx)
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					     "%s belongs to another context", names[k]);
+		if (all[k]->dtype != x->dtype)
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DTYPE,
+					     "%s has dtype %s but x has %s: expected one dtype for all",
+					     names[k], all[k]->dtype == ANISO_FLOAT64 ? "float64" : "float32",
+					     x->dtype == ANISO_FLOAT64 ? "float64" : "float32");
+	}
+	if (y->cols != x->cols)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				     "y has %zu columns: expected D = %zu, the columns of x", y->cols, x->cols);
+	if (b->rows != y->rows)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				     "b has %zu rows: expected N = %zu, the rows of y", b->rows, y->rows);
+	if (out->rows != x->rows || out->cols != b->cols)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				     "out is %zu x %zu: expected M x E = %zu x %zu",
+				     out->rows, out->cols, x->rows, b->cols);
+	s->M = x->rows;
+	s->N = y->rows;
+	s->D = x->cols;
+	s->E = b->cols;
+	s->K = gamma->cols;
+	s->gamma_rows = gamma->rows;
+	s->gamma_var = gamma_var;
+	s->dtype = x->dtype;
+	return aniso_validate_shape(ctx, s);
+}
+
+/* One zero-fill for N = 0. */
+static int fill_zero(aniso_ctx *ctx, aniso_array *out, size_t bytes)
+{
+	void *zeros = calloc(1, bytes);
+	cl_int status;
+	int err = ANISO_OK;
+
+	if (!zeros)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
+	status = clEnqueueWriteBuffer(ctx->queue, out->buffer, CL_TRUE, 0, bytes,
+				      zeros, 0, NULL, NULL);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer(out)", status);
+	free(zeros);
+	return err;
+}
+
+int aniso_sum_arrays(aniso_ctx *ctx, const aniso_array *x, const aniso_array *y,
+		     const aniso_array *b, const aniso_array *gamma,
+		     aniso_gamma_var gamma_var, aniso_array *out)
+{
+	aniso_shape shape;
+	int err;
+
+	if (!ctx)
+		return ANISO_ERR_NULL_ARG;
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	err = shape_from_arrays(ctx, x, y, b, gamma, gamma_var, out, &shape);
+	if (err != ANISO_OK || shape.M == 0)
+		goto out;
+	if (shape.N == 0)
+		err = fill_zero(ctx, out, shape.M * shape.E * aniso_dtype_size(shape.dtype));
+	else
+		err = aniso_sum_buffers(ctx, &shape, x->buffer, y->buffer, b->buffer,
+					gamma->buffer, out->buffer);
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}

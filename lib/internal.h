@@ -1,0 +1,191 @@
+/* Private declarations shared by the files of lib/.  Not installed. */
+#ifndef ANISOCL_INTERNAL_H
+#define ANISOCL_INTERNAL_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#define CL_USE_DEPRECATED_OPENCL_1_2_APIS
+#include <CL/cl.h>
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "anisocl.h"
+
+#if defined(__GNUC__)
+#define ANISO_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define ANISO_PRINTF(fmt, args)
+#endif
+
+/* ---- errors.c ---------------------------------------------------- */
+
+/* Growable message buffer: the per-context "what went wrong". */
+struct aniso_msg {
+	char *text;
+	size_t capacity;
+};
+
+void aniso_msg_clear(struct aniso_msg *msg);
+void aniso_msg_free(struct aniso_msg *msg);
+/* Replace the message; returns code so callers can write
+ * `err = aniso_msg_set(&ctx->msg, ANISO_ERR_X, "...")`. */
+int aniso_msg_set(struct aniso_msg *msg, int code, const char *fmt, ...)
+	ANISO_PRINTF(3, 4);
+/* Append to the message (used for build logs and notes). */
+void aniso_msg_append(struct aniso_msg *msg, const char *fmt, ...)
+	ANISO_PRINTF(2, 3);
+const char *aniso_msg_text(const struct aniso_msg *msg);
+/* Name of an OpenCL status, e.g. "CL_OUT_OF_RESOURCES". */
+const char *aniso_cl_error_name(cl_int status);
+/* Record a failed OpenCL call: "clFoo(...) failed: CL_BAR (-5)". */
+int aniso_cl_fail(struct aniso_msg *msg, const char *call, cl_int status);
+/* Copy a message into a caller's buffer (NULL-safe, always terminated). */
+void aniso_copy_message(char *dst, size_t dst_size, const char *src);
+
+/* ---- device.c ---------------------------------------------------- */
+
+struct aniso_device_caps {
+	char name[256];
+	char platform_name[256];
+	char platform_version[256];
+	char driver_version[256];
+	char device_version[256];
+	int is_gpu;
+	int is_cpu;
+	int has_fp64;
+	cl_uint compute_units;
+	size_t max_work_group_size;
+	cl_ulong local_mem_bytes;
+	cl_ulong global_mem_bytes;
+	cl_ulong max_alloc_bytes; /* after ANISOCL_MAX_ALLOC_BYTES, if set */
+};
+
+/* Pick the device by ANISOCL_DEVICE or the default rule. */
+int aniso_device_select(cl_platform_id *platform, cl_device_id *device,
+			struct aniso_msg *msg);
+int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
+		       struct aniso_msg *msg);
+
+/* ---- sources.c --------------------------------------------------- */
+
+/* The kernel sources of one program, concatenated (malloc'd). */
+int aniso_program_source(const char *metric_file, char **source,
+			 struct aniso_msg *msg);
+
+/* ---- plan.c ------------------------------------------------------ */
+
+enum aniso_strategy { ANISO_STRATEGY_LOOP = 0, ANISO_STRATEGY_TILED = 1 };
+
+/* Everything that is a compile-time constant of a program. */
+struct aniso_kernel_config {
+	aniso_dtype dtype;
+	size_t D, E, K;
+	aniso_gamma_var gamma_var;
+	enum aniso_strategy strategy;
+	size_t work_group; /* work-items per group along i (= tile of j)  */
+	size_t chunk;      /* terms summed plainly before a compensated add */
+};
+
+/* How one sum is launched. */
+struct aniso_launch_plan {
+	struct aniso_kernel_config config;
+	size_t i_groups;    /* work-groups along i                        */
+	size_t j_blocks;    /* partial sums per output                    */
+	size_t j_block_len; /* j per block (last one may be shorter)       */
+};
+
+struct aniso_ctx_s;
+void aniso_plan_make(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
+		     struct aniso_launch_plan *plan);
+/* -D options for a configuration, written into buf. */
+void aniso_config_options(const struct aniso_kernel_config *config,
+			  char *buf, size_t buf_size);
+const char *aniso_metric_file(size_t K, size_t D);
+
+/* ---- program_cache.c --------------------------------------------- */
+
+struct aniso_program {
+	char *options;
+	cl_program program;
+	cl_kernel partial_kernel;
+	cl_kernel combine_kernel;
+	struct aniso_program *next;
+};
+
+int aniso_program_get(struct aniso_ctx_s *ctx,
+		      const struct aniso_kernel_config *config,
+		      struct aniso_program **program);
+void aniso_program_cache_free(struct aniso_ctx_s *ctx);
+
+/* ---- disk_cache.c ------------------------------------------------ */
+
+/* Folder of the disk cache (malloc'd), or NULL when it is turned off. */
+char *aniso_disk_cache_dir(void);
+/* Key text that names one binary: everything the binary depends on. */
+char *aniso_disk_cache_key(const struct aniso_device_caps *caps,
+			   const char *source, const char *options);
+/* Load a binary; 0 and *binary = NULL when absent or not to be trusted. */
+int aniso_disk_cache_load(const char *dir, const char *key,
+			  unsigned char **binary, size_t *size);
+/* Store a binary atomically; failures are reported, never fatal. */
+int aniso_disk_cache_store(const char *dir, const char *key,
+			   const unsigned char *binary, size_t size);
+uint64_t aniso_hash64(const void *data, size_t size, uint64_t seed);
+
+/* ---- context.c / array.c ----------------------------------------- */
+
+struct aniso_ctx_s {
+	cl_context context;
+	cl_device_id device;
+	cl_command_queue queue;
+	struct aniso_device_caps caps;
+	pthread_mutex_t lock;
+	struct aniso_msg msg;
+	struct aniso_program *programs; /* in-memory program cache        */
+	char *disk_cache_dir;           /* NULL: disk cache off           */
+	int force_strategy;             /* -1: by device type             */
+	/* Scratch for the host-array call and the partial sums: grow-only. */
+	cl_mem scratch[6];
+	size_t scratch_bytes[6];
+};
+
+enum aniso_scratch_slot {
+	SCRATCH_X,
+	SCRATCH_Y,
+	SCRATCH_B,
+	SCRATCH_GAMMA,
+	SCRATCH_OUT,
+	SCRATCH_PARTIAL
+};
+
+struct aniso_array_s {
+	aniso_ctx *ctx;
+	aniso_dtype dtype;
+	size_t rows, cols;
+	cl_mem buffer; /* NULL when rows * cols == 0 */
+};
+
+size_t aniso_dtype_size(aniso_dtype dtype);
+/* A buffer of at least bytes in a scratch slot (bytes > 0). */
+int aniso_scratch_get(aniso_ctx *ctx, enum aniso_scratch_slot slot,
+		      size_t bytes, cl_mem *buffer);
+
+/* ---- validate.c -------------------------------------------------- */
+
+/* Check a shape against the rules and the device; names the culprit. */
+int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *shape);
+/* Byte counts of every array of a valid shape. */
+struct aniso_bytes {
+	size_t x, y, b, gamma, out;
+};
+void aniso_shape_bytes(const aniso_shape *shape, struct aniso_bytes *bytes);
+
+/* ---- sum.c ------------------------------------------------------- */
+
+/* Run a validated sum on device buffers; M > 0 and N > 0. */
+int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
+		      cl_mem y, cl_mem b, cl_mem gamma, cl_mem out);
+
+#endif

@@ -1,0 +1,107 @@
+/* Launch plans: the strategy, tile sizes and j-blocking for a problem on a
+ * device.  Everything tunable per device lives here. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Fewer j per block than this and the partial sums cost more than they
+ * save. */
+#define MIN_J_BLOCK_LEN 512
+/* Partial sums never take more than this much scratch memory. */
+#define MAX_PARTIAL_BYTES ((size_t)256 << 20)
+
+const char *aniso_metric_file(size_t K, size_t D)
+{
+	if (K == 1)
+		return "metric_iso.cl";
+	if (K == D)
+		return "metric_diag.cl";
+	return "metric_full.cl";
+}
+
+static enum aniso_strategy strategy_for(const aniso_ctx *ctx)
+{
+	if (ctx->force_strategy >= 0)
+		return (enum aniso_strategy)ctx->force_strategy;
+	/* Barriers cost PoCL its vectorisation across work-items (measured:
+	 * 0.28e9 pairs/s tiled against 1.83e9 for the plain loop, 2 cores). */
+	return ctx->caps.is_cpu ? ANISO_STRATEGY_LOOP : ANISO_STRATEGY_TILED;
+}
+
+static size_t round_up(size_t value, size_t multiple)
+{
+	return (value + multiple - 1) / multiple * multiple;
+}
+
+/* The largest power of two <= limit that fits the device, at least 1. */
+static size_t tiled_work_group(const aniso_ctx *ctx, const aniso_shape *shape)
+{
+	size_t per_j = (shape->D + shape->E +
+			(shape->gamma_var == ANISO_GAMMA_PER_J ? shape->K : 0)) *
+		       aniso_dtype_size(shape->dtype);
+	size_t wg = 256;
+
+	while (wg > 1 && (wg > ctx->caps.max_work_group_size ||
+			  wg * per_j > ctx->caps.local_mem_bytes / 2))
+		wg /= 2;
+	return wg;
+}
+
+void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
+		     struct aniso_launch_plan *plan)
+{
+	struct aniso_kernel_config *c = &plan->config;
+	size_t target_groups, j_blocks, max_blocks, partial_row_bytes;
+
+	memset(plan, 0, sizeof(*plan));
+	c->dtype = shape->dtype;
+	c->D = shape->D;
+	c->E = shape->E;
+	c->K = shape->K;
+	c->gamma_var = shape->gamma_var;
+	c->strategy = strategy_for(ctx);
+	if (c->strategy == ANISO_STRATEGY_LOOP) {
+		/* A multiple of the AVX width in floats; PoCL vectorises across
+		 * the group. */
+		c->work_group = 16;
+		c->chunk = 32;
+	} else {
+		c->work_group = tiled_work_group(ctx, shape);
+		c->chunk = c->work_group;
+	}
+	if (c->work_group > ctx->caps.max_work_group_size)
+		c->work_group = ctx->caps.max_work_group_size ? ctx->caps.max_work_group_size : 1;
+
+	plan->i_groups = (shape->M + c->work_group - 1) / c->work_group;
+	/* Enough groups to fill every compute unit several times over, so
+	 * that M = 16 with a large N still uses the whole device. */
+	target_groups = (size_t)ctx->caps.compute_units * (ctx->caps.is_gpu ? 16 : 8);
+	j_blocks = (target_groups + plan->i_groups - 1) / plan->i_groups;
+	max_blocks = (shape->N + MIN_J_BLOCK_LEN - 1) / MIN_J_BLOCK_LEN;
+	if (j_blocks > max_blocks)
+		j_blocks = max_blocks;
+	partial_row_bytes = shape->M * shape->E * aniso_dtype_size(shape->dtype);
+	if (j_blocks > 1 && j_blocks * partial_row_bytes > MAX_PARTIAL_BYTES)
+		j_blocks = MAX_PARTIAL_BYTES / partial_row_bytes;
+	if (j_blocks > 1 && j_blocks * partial_row_bytes > ctx->caps.max_alloc_bytes)
+		j_blocks = (size_t)(ctx->caps.max_alloc_bytes / partial_row_bytes);
+	if (j_blocks < 1)
+		j_blocks = 1;
+	/* Blocks are whole chunks, so every block but the last is full. */
+	plan->j_block_len = round_up((shape->N + j_blocks - 1) / j_blocks, c->chunk);
+	plan->j_blocks = (shape->N + plan->j_block_len - 1) / plan->j_block_len;
+}
+
+void aniso_config_options(const struct aniso_kernel_config *c, char *buf,
+			  size_t buf_size)
+{
+	snprintf(buf, buf_size,
+		 "-cl-std=CL1.2 -DREAL_IS_DOUBLE=%d -DD=%zu -DE=%zu -DK=%zu "
+		 "-DGAMMA_VAR=%d -DTILED=%d -DWG=%zu -DCHUNK=%zu",
+		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var,
+		 c->strategy == ANISO_STRATEGY_TILED, c->work_group, c->chunk);
+}

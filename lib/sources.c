@@ -1,0 +1,122 @@
+/* Assembling a program's OpenCL C source from the files of cl/: embedded
+ * copies by default, or read from $ANISOCL_KERNEL_DIR while developing. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_sources.h"
+#include "internal.h"
+
+/* Order matters: each file uses what the ones before it define. */
+#define SOURCE_COUNT 4
+
+static int read_file(const char *dir, const char *name, char **text,
+		     size_t *size, struct aniso_msg *msg)
+{
+	char path[4096];
+	FILE *file = NULL;
+	char *buffer = NULL;
+	long length;
+	int err = ANISO_OK;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	file = fopen(path, "rb");
+	if (!file) {
+		err = aniso_msg_set(msg, ANISO_ERR_KERNEL_SOURCE,
+				    "ANISOCL_KERNEL_DIR: cannot open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fseek(file, 0, SEEK_END) != 0 || (length = ftell(file)) < 0 ||
+	    fseek(file, 0, SEEK_SET) != 0) {
+		err = aniso_msg_set(msg, ANISO_ERR_KERNEL_SOURCE,
+				    "ANISOCL_KERNEL_DIR: cannot size %s", path);
+		goto out;
+	}
+	buffer = malloc((size_t)length + 1);
+	if (!buffer) {
+		err = aniso_msg_set(msg, ANISO_ERR_NO_MEMORY, "out of host memory reading %s", path);
+		goto out;
+	}
+	if (fread(buffer, 1, (size_t)length, file) != (size_t)length) {
+		err = aniso_msg_set(msg, ANISO_ERR_KERNEL_SOURCE,
+				    "ANISOCL_KERNEL_DIR: short read of %s", path);
+		goto out;
+	}
+	buffer[length] = '\0';
+	*text = buffer;
+	*size = (size_t)length;
+	buffer = NULL;
+out:
+	free(buffer);
+	if (file)
+		fclose(file);
+	return err;
+}
+
+static const struct aniso_cl_source *embedded(const char *name)
+{
+	const struct aniso_cl_source *s;
+
+	for (s = aniso_cl_sources; s->name; ++s)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+int aniso_program_source(const char *metric_file, char **source,
+			 struct aniso_msg *msg)
+{
+	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "formula_gauss.cl",
+					   "reduce_j.cl"};
+	char *texts[SOURCE_COUNT] = {NULL};
+	size_t sizes[SOURCE_COUNT] = {0};
+	const char *dir = getenv("ANISOCL_KERNEL_DIR");
+	char *joined = NULL;
+	size_t total = 1, used = 0, k;
+	int err = ANISO_OK;
+
+	names[1] = metric_file;
+	for (k = 0; k < SOURCE_COUNT; ++k) {
+		if (dir && *dir) {
+			err = read_file(dir, names[k], &texts[k], &sizes[k], msg);
+			if (err != ANISO_OK)
+				goto out;
+		} else {
+			const struct aniso_cl_source *s = embedded(names[k]);
+
+			if (!s) {
+				err = aniso_msg_set(msg, ANISO_ERR_KERNEL_SOURCE,
+						    "kernel source %s is not embedded in this build", names[k]);
+				goto out;
+			}
+			texts[k] = malloc(s->size + 1);
+			if (!texts[k]) {
+				err = aniso_msg_set(msg, ANISO_ERR_NO_MEMORY, "out of host memory");
+				goto out;
+			}
+			memcpy(texts[k], s->text, s->size);
+			texts[k][s->size] = '\0';
+			sizes[k] = s->size;
+		}
+		total += sizes[k] + 1;
+	}
+	joined = malloc(total);
+	if (!joined) {
+		err = aniso_msg_set(msg, ANISO_ERR_NO_MEMORY, "out of host memory");
+		goto out;
+	}
+	for (k = 0; k < SOURCE_COUNT; ++k) {
+		memcpy(joined + used, texts[k], sizes[k]);
+		used += sizes[k];
+		joined[used++] = '\n';
+	}
+	joined[used] = '\0';
+	*source = joined;
+out:
+	for (k = 0; k < SOURCE_COUNT; ++k)
+		free(texts[k]);
+	return err;
+}

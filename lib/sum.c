@@ -1,0 +1,187 @@
+/* Running a sum: the block-reduction over j (partial sums, then a fixed-order
+ * combine), and the host-array entry point around it. */
+#include "config.h"
+
+#include <string.h>
+
+#include "internal.h"
+
+/* Set kernel arguments in order, keeping the first failure. */
+struct arg_setter {
+	cl_kernel kernel;
+	cl_uint index;
+	cl_int status;
+};
+
+static void set_arg(struct arg_setter *a, size_t size, const void *value)
+{
+	if (a->status == CL_SUCCESS)
+		a->status = clSetKernelArg(a->kernel, a->index, size, value);
+	++a->index;
+}
+
+int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
+		      cl_mem y, cl_mem b, cl_mem gamma, cl_mem out)
+{
+	struct aniso_launch_plan plan;
+	struct aniso_program *program = NULL;
+	struct arg_setter args;
+	cl_mem partial = out;
+	cl_ulong M = shape->M, N = shape->N, j_block_len, j_blocks, count;
+	size_t global[2], local[2], combine_global;
+	cl_int status;
+	int err;
+
+	aniso_plan_make(ctx, shape, &plan);
+	err = aniso_program_get(ctx, &plan.config, &program);
+	if (err != ANISO_OK)
+		goto out;
+	if (plan.j_blocks > 1) {
+		err = aniso_scratch_get(ctx, SCRATCH_PARTIAL,
+					plan.j_blocks * shape->M * shape->E *
+						aniso_dtype_size(shape->dtype),
+					&partial);
+		if (err != ANISO_OK)
+			goto out;
+	}
+	j_block_len = plan.j_block_len;
+	j_blocks = plan.j_blocks;
+	args = (struct arg_setter){program->partial_kernel, 0, CL_SUCCESS};
+	set_arg(&args, sizeof(M), &M);
+	set_arg(&args, sizeof(N), &N);
+	set_arg(&args, sizeof(j_block_len), &j_block_len);
+	set_arg(&args, sizeof(cl_mem), &x);
+	set_arg(&args, sizeof(cl_mem), &y);
+	set_arg(&args, sizeof(cl_mem), &b);
+	set_arg(&args, sizeof(cl_mem), &gamma);
+	set_arg(&args, sizeof(cl_mem), &partial);
+	if (args.status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(partial_sums)", args.status);
+		goto out;
+	}
+	global[0] = plan.i_groups * plan.config.work_group;
+	global[1] = plan.j_blocks;
+	local[0] = plan.config.work_group;
+	local[1] = 1;
+	status = clEnqueueNDRangeKernel(ctx->queue, program->partial_kernel, 2, NULL,
+					global, local, 0, NULL, NULL);
+	if (status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(partial_sums)", status);
+		goto out;
+	}
+	if (plan.j_blocks > 1) {
+		count = (cl_ulong)shape->M * shape->E;
+		args = (struct arg_setter){program->combine_kernel, 0, CL_SUCCESS};
+		set_arg(&args, sizeof(count), &count);
+		set_arg(&args, sizeof(j_blocks), &j_blocks);
+		set_arg(&args, sizeof(cl_mem), &partial);
+		set_arg(&args, sizeof(cl_mem), &out);
+		if (args.status != CL_SUCCESS) {
+			err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(combine_partials)", args.status);
+			goto out;
+		}
+		combine_global = (size_t)((count + 63) / 64 * 64);
+		status = clEnqueueNDRangeKernel(ctx->queue, program->combine_kernel, 1,
+						NULL, &combine_global, NULL, 0, NULL, NULL);
+		if (status != CL_SUCCESS) {
+			err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(combine_partials)", status);
+			goto out;
+		}
+	}
+	/* Execution errors surface here, on the call that caused them. */
+	status = clFinish(ctx->queue);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clFinish", status);
+out:
+	return err;
+}
+
+/* Copy one host array into a scratch buffer (non-blocking: the queue is
+ * in order and the host array outlives the call). */
+static int upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name,
+		  const void *host, size_t bytes, cl_mem *buffer)
+{
+	cl_int status;
+	int err;
+
+	err = aniso_scratch_get(ctx, slot, bytes, buffer);
+	if (err != ANISO_OK) {
+		aniso_msg_append(&ctx->msg, " (for %s)", name);
+		return err;
+	}
+	status = clEnqueueWriteBuffer(ctx->queue, *buffer, CL_FALSE, 0, bytes, host,
+				      0, NULL, NULL);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer", status);
+	return ANISO_OK;
+}
+
+static const char *first_null(const aniso_shape *s, const void *x, const void *y,
+			      const void *b, const void *gamma, const void *out)
+{
+	/* An empty array may be NULL; M = 0 needs no x and no out. */
+	if (s->M > 0 && !x)
+		return "x";
+	if (s->N > 0 && !y)
+		return "y";
+	if (s->N > 0 && !b)
+		return "b";
+	if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !gamma)
+		return "gamma";
+	if (s->M > 0 && !out)
+		return "out";
+	return NULL;
+}
+
+int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
+	      const void *y, const void *b, const void *gamma, void *out)
+{
+	struct aniso_bytes bytes;
+	cl_mem bx, by, bb, bg, bo;
+	const char *missing;
+	cl_int status;
+	int err;
+
+	if (!ctx)
+		return ANISO_ERR_NULL_ARG;
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	err = aniso_validate_shape(ctx, shape);
+	if (err != ANISO_OK)
+		goto out;
+	missing = first_null(shape, x, y, b, gamma, out);
+	if (missing) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
+				    "%s is NULL: expected a host array", missing);
+		goto out;
+	}
+	aniso_shape_bytes(shape, &bytes);
+	if (shape->M == 0)
+		goto out;
+	if (shape->N == 0) {
+		memset(out, 0, bytes.out);
+		goto out;
+	}
+	if ((err = upload(ctx, SCRATCH_X, "x", x, bytes.x, &bx)) != ANISO_OK ||
+	    (err = upload(ctx, SCRATCH_Y, "y", y, bytes.y, &by)) != ANISO_OK ||
+	    (err = upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
+	    (err = upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK)
+		goto out;
+	err = aniso_scratch_get(ctx, SCRATCH_OUT, bytes.out, &bo);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_sum_buffers(ctx, shape, bx, by, bb, bg, bo);
+	if (err != ANISO_OK)
+		goto out;
+	status = clEnqueueReadBuffer(ctx->queue, bo, CL_TRUE, 0, bytes.out, out, 0,
+				     NULL, NULL);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueReadBuffer(out)", status);
+out:
+	if (err != ANISO_OK)
+		/* Pending writes read the caller's arrays: finish them before
+		 * returning, whatever failed. */
+		(void)clFinish(ctx->queue);
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}

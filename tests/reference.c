@@ -1,0 +1,56 @@
+#include <math.h>
+
+#include "reference.h"
+
+double reference_sqdist(size_t D, size_t K, const double *diff, const double *g)
+{
+	double s = 0;
+	size_t k, l;
+
+	if (K == 1) {
+		for (k = 0; k < D; ++k)
+			s += diff[k] * diff[k];
+		return g[0] * s;
+	}
+	if (K == D) {
+		for (k = 0; k < D; ++k)
+			s += g[k] * diff[k] * diff[k];
+		return s;
+	}
+	for (k = 0; k < D; ++k)
+		for (l = 0; l < D; ++l)
+			s += diff[k] * g[k * D + l] * diff[l];
+	return s;
+}
+
+void reference_sum(size_t M, size_t N, size_t D, size_t E, size_t K,
+		   int gamma_var, const double *x, const double *y,
+		   const double *b, const double *gamma, double *out,
+		   double *abs_sum)
+{
+	double diff[64];
+	size_t i, j, k, e;
+
+	for (i = 0; i < M; ++i) {
+		for (e = 0; e < E; ++e) {
+			out[i * E + e] = 0;
+			if (abs_sum)
+				abs_sum[i * E + e] = 0;
+		}
+		for (j = 0; j < N; ++j) {
+			const double *g = gamma_var == 0 ? gamma
+					  : gamma_var == 1 ? gamma + i * K
+							   : gamma + j * K;
+			double w;
+
+			for (k = 0; k < D; ++k)
+				diff[k] = x[i * D + k] - y[j * D + k];
+			w = exp(-reference_sqdist(D, K, diff, g));
+			for (e = 0; e < E; ++e) {
+				out[i * E + e] += w * b[j * E + e];
+				if (abs_sum)
+					abs_sum[i * E + e] += fabs(w * b[j * E + e]);
+			}
+		}
+	}
+}

@@ -1,0 +1,21 @@
+/* Independent double-precision host reference for the kernel sums.  It
+ * shares no code with the library: straightforward loops, in double,
+ * with exp() from libm. */
+#ifndef ANISOCL_TESTS_REFERENCE_H
+#define ANISOCL_TESTS_REFERENCE_H
+
+#include <stddef.h>
+
+/* Inputs as doubles (converted from the float32 ones where that is the
+ * dtype under test, so both see the same numbers).  gamma_var: 0 fixed,
+ * 1 per i, 2 per j.  out (M x E) gets the sum; abs_sum (M x E, may be
+ * NULL) gets sum_j |term|, the scale that error bounds are relative to. */
+void reference_sum(size_t M, size_t N, size_t D, size_t E, size_t K,
+		   int gamma_var, const double *x, const double *y,
+		   const double *b, const double *gamma, double *out,
+		   double *abs_sum);
+
+/* dT G d for one pair, as defined: K = 1, D or D*D. */
+double reference_sqdist(size_t D, size_t K, const double *diff, const double *g);
+
+#endif
