@@ -1,0 +1,3 @@
+#include "config.h"
+#include "cli.h"
+int cli_demo(int argc, char **argv) { return CLI_USAGE; }

@@ -1,0 +1,199 @@
+/* `anisocl sum`: one kernel sum from .npy files to a .npy file. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anisocl.h"
+#include "cli.h"
+#include "context.h"
+#include "inputs.h"
+#include "npy_file.h"
+#include "shapes.h"
+
+static const char sum_usage[] =
+	"Usage: anisocl sum -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
+	"                   [--gamma-var fixed|i|j] [--dtype f32|f64]\n"
+	"                   [--device D] [--time]\n"
+	"  out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) b_j\n"
+	"  -x X.npy       points x, shape (M, D)\n"
+	"  -y Y.npy       points y, shape (N, D)\n"
+	"  -b B.npy       weights, shape (N, E), or (N,) for E = 1 and OUT (M,)\n"
+	"  -g GAMMA.npy   the metric, K = 1 (isotropic), D (diagonal) or D*D (full,\n"
+	"                 row-major) numbers per row: a scalar or (K,) is one\n"
+	"                 gamma for all pairs; (rows, K) is one row per y_j\n"
+	"  --gamma-var V  read a (rows, K) GAMMA as fixed (rows = 1), per i\n"
+	"                 (rows = M) or per j (rows = N, the default)\n"
+	"  -o OUT.npy     the result, shape (M, E), dtype of the inputs\n"
+	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
+	"                 must share one dtype, <f4 or <f8)\n"
+	"  --device D     device index or name substring (see anisocl devices)\n"
+	"  --time         print the compute time and pairs/s to stderr\n"
+	"Exit codes: 0 ok, 1 usage, 2 input file, 3 dtype/shape, 4 device,\n"
+	"5 output (see anisocl --help).\n";
+
+struct sum_options {
+	const char *x, *y, *b, *gamma, *out, *dtype, *device;
+	int gamma_var, time;
+};
+
+static int parse_options(int argc, char **argv, struct sum_options *opt)
+{
+	static const struct option long_options[] = {
+		{"gamma-var", required_argument, NULL, 'v'},
+		{"dtype", required_argument, NULL, 't'},
+		{"device", required_argument, NULL, 'd'},
+		{"time", no_argument, NULL, 'T'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int c, status;
+
+	memset(opt, 0, sizeof(*opt));
+	opt->gamma_var = CLI_GAMMA_VAR_DEFAULT;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":x:y:b:g:o:h", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'x': opt->x = optarg; break;
+		case 'y': opt->y = optarg; break;
+		case 'b': opt->b = optarg; break;
+		case 'g': opt->gamma = optarg; break;
+		case 'o': opt->out = optarg; break;
+		case 't': opt->dtype = optarg; break;
+		case 'd': opt->device = optarg; break;
+		case 'T': opt->time = 1; break;
+		case 'v':
+			status = cli_parse_gamma_var(optarg, &opt->gamma_var);
+			if (status != CLI_OK)
+				return status;
+			break;
+		case 'h':
+			fputs(sum_usage, stdout);
+			return -1;
+		default:
+			return cli_option_error("sum", c, argv, optind);
+		}
+	}
+	if (optind < argc)
+		return cli_fail(CLI_USAGE, "sum: unexpected argument '%s'", argv[optind]);
+	if (!opt->x || !opt->y || !opt->b || !opt->gamma || !opt->out)
+		return cli_fail(CLI_USAGE, "sum: %s is required (try anisocl sum --help)",
+				!opt->x ? "-x X.npy" : !opt->y ? "-y Y.npy" : !opt->b ? "-b B.npy"
+				: !opt->gamma ? "-g GAMMA.npy" : "-o OUT.npy");
+	if (opt->dtype && strcmp(opt->dtype, "f32") != 0 && strcmp(opt->dtype, "f64") != 0)
+		return cli_fail(CLI_USAGE, "--dtype: '%s' is not f32 or f64", opt->dtype);
+	return CLI_OK;
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cli_sum(int argc, char **argv)
+{
+	struct sum_options opt;
+	struct cli_input x = {"-x", NULL, {0}}, y = {"-y", NULL, {0}};
+	struct cli_input b = {"-b", NULL, {0}}, g = {"-g", NULL, {0}};
+	struct cli_input *inputs[4] = {&x, &y, &b, &g};
+	void *values[4] = {NULL, NULL, NULL, NULL};
+	void *out = NULL;
+	aniso_ctx *ctx = NULL;
+	aniso_shape shape;
+	size_t out_shape[2], i;
+	char err[512], x_what[300];
+	int status, b_is_1d = 0, code;
+	double start, elapsed;
+
+	status = parse_options(argc, argv, &opt);
+	if (status != CLI_OK)
+		return status < 0 ? CLI_OK : status;
+	x.path = opt.x;
+	y.path = opt.y;
+	b.path = opt.b;
+	g.path = opt.gamma;
+	for (i = 0; i < 4; ++i) {
+		status = cli_input_load(inputs[i]);
+		if (status != CLI_OK)
+			goto cleanup;
+	}
+	if (x.file.array.ndim != 2 || x.file.array.shape[1] == 0) {
+		npy_shape_string(x.file.array.shape, x.file.array.ndim, err, sizeof(err));
+		status = cli_fail(CLI_SHAPE, "%s (-x): shape %s is not (M, D) with D >= 1", x.path,
+				  err);
+		goto cleanup;
+	}
+	snprintf(x_what, sizeof(x_what), "%s (-x)", x.path);
+	status = cli_check_shapes(x.file.array.shape[0], x.file.array.shape[1], x_what, &y, &b,
+				  &g, opt.gamma_var, &shape, &b_is_1d);
+	if (status != CLI_OK)
+		goto cleanup;
+	status = cli_inputs_dtype(inputs, 4, opt.dtype, &shape.dtype);
+	if (status != CLI_OK)
+		goto cleanup;
+
+	status = cli_context_create(opt.device, &ctx);
+	if (status != CLI_OK)
+		goto cleanup;
+	if (shape.dtype == ANISO_FLOAT64 && !aniso_ctx_has_fp64(ctx)) {
+		status = cli_fail(CLI_DEVICE, "%s has no float64 support: pass --dtype f32",
+				  aniso_ctx_device_name(ctx));
+		goto cleanup;
+	}
+	for (i = 0; i < 4; ++i) {
+		values[i] = cli_input_values(inputs[i], shape.dtype);
+		if (!values[i]) {
+			status = CLI_INPUT;
+			goto cleanup;
+		}
+	}
+	/* E <= N * E elements of B already fit in memory, so M * E * 8 only
+	 * overflows for an absurd M. */
+	if (shape.E != 0 && shape.M > ((size_t)-1) / 8 / shape.E) {
+		status = cli_fail(CLI_SHAPE, "%s (-x): M = %zu rows make a result too large", x.path,
+				  shape.M);
+		goto cleanup;
+	}
+	out = malloc(shape.M * shape.E != 0 ? shape.M * shape.E * cli_dtype_size(shape.dtype) : 1);
+	if (!out) {
+		status = cli_fail(CLI_DEVICE, "out of memory for the %zu x %zu result", shape.M, shape.E);
+		goto cleanup;
+	}
+	start = seconds_now();
+	code = aniso_sum(ctx, &shape, values[0], values[1], values[2], values[3], out);
+	elapsed = seconds_now() - start;
+	if (code != ANISO_OK) {
+		status = cli_library_fail(ctx, "aniso_sum", code);
+		goto cleanup;
+	}
+	if (opt.time)
+		fprintf(stderr,
+			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s) on %s: "
+			"%.6f s, %.3g pairs/s (includes host-device copies and, the first "
+			"time, the kernel build)\n",
+			shape.M, shape.N, shape.D, shape.E, shape.K,
+			shape.dtype == ANISO_FLOAT64 ? "float64" : "float32",
+			aniso_ctx_device_name(ctx), elapsed,
+			elapsed > 0 ? (double)shape.M * (double)shape.N / elapsed : 0.0);
+	out_shape[0] = shape.M;
+	out_shape[1] = shape.E;
+	if (npy_file_save(opt.out, cli_dtype_size(shape.dtype), out_shape, b_is_1d ? 1 : 2, out,
+			  err, sizeof(err)) != 0) {
+		status = cli_fail(CLI_OUTPUT, "-o %s", err);
+		goto cleanup;
+	}
+	status = CLI_OK;
+cleanup:
+	free(out);
+	for (i = 4; i-- > 0;) {
+		free(values[i]);
+		cli_input_free(inputs[i]);
+	}
+	aniso_ctx_free(ctx);
+	return status;
+}

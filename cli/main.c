@@ -1,0 +1,99 @@
+/* anisocl: the command-line face of the library.  This file only picks the
+ * subcommand; each one lives in its own cmd_*.c. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "anisocl.h"
+#include "cli.h"
+
+static const char usage_text[] =
+	"Usage: anisocl COMMAND [OPTIONS]\n"
+	"Anisotropic Gaussian kernel sums on an OpenCL device:\n"
+	"    out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) b_j\n"
+	"\n"
+	"Commands:\n"
+	"  devices   list the OpenCL platforms and devices, and the default one\n"
+	"  sum       -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
+	"            [--gamma-var fixed|i|j] [--dtype f32|f64] [--device D] [--time]\n"
+	"  heatmap   -y Y.npy -b B.npy -g GAMMA.npy [--gamma-var fixed|i|j]\n"
+	"            [--res 100] [-o FIG.png] [--values V.npy] [--title T]\n"
+	"            [--dtype f32|f64] [--device D]\n"
+	"  demo      [-o DIR] [--device D]: the six kernels of the KeOps\n"
+	"            anisotropic kernels tutorial, as one figure and .npy values\n"
+	"Run `anisocl COMMAND --help` for the details of one command.\n"
+	"\n"
+	"Devices: --device takes an index or a name substring from `anisocl\n"
+	"devices`, like the ANISOCL_DEVICE environment variable it overrides.\n"
+	"\n"
+	"Exit codes:\n"
+	"  0  success\n"
+	"  1  usage error (unknown command or option, missing argument)\n"
+	"  2  input file error (missing, unreadable, not a valid .npy file)\n"
+	"  3  dtype or shape error (unsupported or mixed dtypes, shapes that\n"
+	"     do not agree, K not 1, D or D*D)\n"
+	"  4  device or library error (no OpenCL device, no float64, OpenCL\n"
+	"     failure)\n"
+	"  5  output error (an output file or folder could not be written)\n"
+	"On any failure one line on stderr says what and where, and no output\n"
+	"file is created or changed: outputs are written to a temporary file\n"
+	"in the same folder and renamed into place when complete.\n";
+
+int cli_fail(int code, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	size_t i;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* One line per failure, even when a build log inside has several. */
+	for (i = 0; line[i] != '\0'; ++i)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	fprintf(stderr, "anisocl: %s\n", line);
+	return code;
+}
+
+int cli_option_error(const char *command, int option, char **argv, int next_index)
+{
+	/* getopt leaves the offending word just before next_index */
+	const char *word = next_index > 0 ? argv[next_index - 1] : "?";
+
+	if (option == ':')
+		return cli_fail(CLI_USAGE, "%s: option %s needs a value (try anisocl %s --help)",
+				command, word, command);
+	return cli_fail(CLI_USAGE, "%s: unknown option %s (try anisocl %s --help)", command, word,
+			command);
+}
+
+int main(int argc, char **argv)
+{
+	const char *command = argc > 1 ? argv[1] : NULL;
+
+	if (!command) {
+		fputs(usage_text, stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
+	    strcmp(command, "help") == 0) {
+		fputs(usage_text, stdout);
+		return CLI_OK;
+	}
+	if (strcmp(command, "--version") == 0) {
+		printf("anisocl %s (library %s)\n", ANISO_VERSION_STRING, aniso_version_string());
+		return CLI_OK;
+	}
+	if (strcmp(command, "devices") == 0)
+		return cli_devices(argc - 1, argv + 1);
+	if (strcmp(command, "sum") == 0)
+		return cli_sum(argc - 1, argv + 1);
+	if (strcmp(command, "heatmap") == 0)
+		return cli_heatmap(argc - 1, argv + 1);
+	if (strcmp(command, "demo") == 0)
+		return cli_demo(argc - 1, argv + 1);
+	return cli_fail(CLI_USAGE, "unknown command '%s' (try anisocl --help)", command);
+}

@@ -1,0 +1,38 @@
+/* .npy files on disk: whole-file reading into a buffer for npy_parse, and
+ * writing of little-endian C-order float arrays through atomic_file. */
+#ifndef ANISOCL_CLI_NPY_FILE_H
+#define ANISOCL_CLI_NPY_FILE_H
+
+#include <stddef.h>
+
+#include "npy.h"
+
+struct npy_file {
+	unsigned char *bytes; /* the whole file; array.data points into it */
+	size_t size;
+	struct npy_array array;
+};
+
+/* Errors that callers map to different exit codes. */
+enum npy_load_error {
+	NPY_LOAD_OK = 0,
+	NPY_LOAD_IO = 1,     /* missing or unreadable file */
+	NPY_LOAD_FORMAT = 2, /* read, but not a valid .npy file */
+	NPY_LOAD_MEMORY = 3
+};
+
+/* Read and parse path.  err gets "what is wrong" without the path. */
+enum npy_load_error npy_file_load(const char *path, struct npy_file *file,
+				  char *err, size_t err_size);
+/* Accepts a zeroed or failed file. */
+void npy_file_free(struct npy_file *file);
+
+/*
+ * Write count elements of elem_size (4: float32, 8: float64) bytes in
+ * native order as a little-endian C-order array of the given shape, to a
+ * temporary file renamed to path at the end.  0 or -1 with err filled.
+ */
+int npy_file_save(const char *path, size_t elem_size, const size_t *shape,
+		  size_t ndim, const void *values, char *err, size_t err_size);
+
+#endif
