@@ -19,6 +19,16 @@ anisocl_SOURCES = \
 	cli/shapes.c \
 	cli/context.h \
 	cli/context.c \
+	cli/colormap.h \
+	cli/colormap.c \
+	cli/grid.h \
+	cli/grid.c \
+	cli/figure_layout.h \
+	cli/figure_layout.c \
+	cli/figure.h \
+	cli/figure.c \
+	cli/tutorial.h \
+	cli/tutorial.c \
 	cli/cmd_devices.c \
 	cli/cmd_sum.c \
 	cli/cmd_heatmap.c \
