@@ -1,0 +1,1031 @@
+/*
+ * The anisocl benchmark driver: times the library against the plain-C
+ * OpenMP baseline (bench/baseline_omp.c) on the same data in the same run,
+ * and prints one CSV line per measurement (bench/README.md says what each
+ * column means; bench/run.sh adds KeOps and writes the tables and plot).
+ *
+ *   bench_anisocl [--quick | --full] [options] > results.csv
+ *
+ * Sections (--sections, comma-separated):
+ *   square    M = N, the nine gamma modes x dtypes x D x sizes
+ *   skinny    M = 16, N = 1e7 and M = 1e7, N = 16, each next to the square
+ *             shape with the same M*N
+ *   host      aniso_sum on host arrays (transfers included) next to
+ *             aniso_sum_arrays on device-resident arrays (compute alone)
+ *   latency   first sum in a fresh process, disk caches cold and warm
+ *   accuracy  float32 against a float64 host reference, N = 1e6
+ *   memory    peak resident memory for M = N = 1e6
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <anisocl.h>
+
+#include "baseline_omp.h"
+#include "bench_util.h"
+
+#define SEED 20261125u
+
+/* ------------------------------------------------------------------ */
+/* Options                                                             */
+/* ------------------------------------------------------------------ */
+
+struct options {
+	int quick;
+	int reps;              /* timed repetitions after the warm-up */
+	double max_case_s;     /* skip an implementation's case above this */
+	double warm_pairs;     /* size of the warm-up run that also estimates */
+	unsigned modes;        /* bit (var*3 + kind) */
+	unsigned dtypes;       /* bit 0 float32, bit 1 float64 */
+	size_t dims[8], n_dims;
+	size_t sizes[8], n_sizes;
+	size_t large_dims[8], n_large_dims; /* dims run at M = N >= 1e5 */
+	size_t E;
+	int baseline;
+	char sections[256];
+	const char *self; /* path of this executable, for the subprocesses */
+};
+
+static int has_section(const struct options *o, const char *name)
+{
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", o->sections);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, name) || !strcmp(tok, "all"))
+			return 1;
+	return 0;
+}
+
+static size_t parse_list(const char *s, size_t *out, size_t cap)
+{
+	size_t n = 0;
+	char *end;
+
+	while (*s && n < cap) {
+		double v = strtod(s, &end); /* takes 1e5 as well as 100000 */
+
+		if (end == s)
+			break;
+		out[n++] = (size_t)(v + 0.5);
+		s = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+static int in_list(size_t v, const size_t *list, size_t n)
+{
+	for (size_t i = 0; i < n; ++i)
+		if (list[i] == v)
+			return 1;
+	return 0;
+}
+
+/* "fixed-iso,per_j-full" or "all" into the mode bit set. */
+static unsigned parse_modes(const char *s)
+{
+	unsigned bits = 0;
+
+	if (!strcmp(s, "all"))
+		return 0x1ff;
+	for (int var = 0; var < 3; ++var)
+		for (int kind = 0; kind < 3; ++kind) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "%s-%s",
+				 bench_var_name((aniso_gamma_var)var),
+				 bench_kind_name((enum bench_kind)kind));
+			if (strstr(s, name))
+				bits |= 1u << (var * 3 + kind);
+		}
+	return bits;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bench_anisocl [--quick|--full] [options]\n"
+		"  --sections LIST   square,skinny,host,latency,accuracy,memory (or all)\n"
+		"  --modes LIST      e.g. fixed-iso,per_j-full (default all nine)\n"
+		"  --dtypes LIST     f32,f64\n"
+		"  --dims LIST       e.g. 2,3,8\n"
+		"  --sizes LIST      M = N of the square section, e.g. 1e4,1e5,1e6\n"
+		"  --large-dims LIST dims that also run at M = N >= 1e5\n"
+		"  --reps R          timed repetitions after one warm-up\n"
+		"  --max-case-seconds S  skip a case whose R repetitions would\n"
+		"                    take longer than S (estimated from the warm-up)\n"
+		"  --E E             columns of b (default 1)\n"
+		"  --no-baseline     do not run the plain-C baseline\n"
+		"Prints CSV on stdout, progress on stderr.\n");
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const size_t quick_sizes[] = {10000, 100000};
+	static const size_t full_sizes[] = {10000, 100000, 1000000};
+	const char *modes = NULL, *dtypes = NULL, *dims = NULL, *sizes = NULL;
+	const char *large = NULL, *sections = NULL;
+	int reps = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->max_case_s = 60;
+	o->warm_pairs = 2e8;
+	o->E = 1;
+	o->baseline = 1;
+	for (int a = 1; a < argc; ++a) {
+		const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
+
+		if (!strcmp(arg, "--quick")) {
+			o->quick = 1;
+		} else if (!strcmp(arg, "--full")) {
+			o->quick = 0;
+		} else if (!strcmp(arg, "--no-baseline")) {
+			o->baseline = 0;
+		} else if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			usage(stdout);
+			exit(0);
+		} else if (!val) {
+			fprintf(stderr, "bench_anisocl: %s: unknown or missing value\n", arg);
+			return -1;
+		} else {
+			++a;
+			if (!strcmp(arg, "--sections"))
+				sections = val;
+			else if (!strcmp(arg, "--modes"))
+				modes = val;
+			else if (!strcmp(arg, "--dtypes"))
+				dtypes = val;
+			else if (!strcmp(arg, "--dims"))
+				dims = val;
+			else if (!strcmp(arg, "--sizes"))
+				sizes = val;
+			else if (!strcmp(arg, "--large-dims"))
+				large = val;
+			else if (!strcmp(arg, "--reps"))
+				reps = atoi(val);
+			else if (!strcmp(arg, "--max-case-seconds"))
+				o->max_case_s = atof(val);
+			else if (!strcmp(arg, "--E"))
+				o->E = (size_t)atoi(val);
+			else {
+				fprintf(stderr, "bench_anisocl: unknown option %s\n", arg);
+				usage(stderr);
+				return -1;
+			}
+		}
+	}
+	/* --quick: the two shapes the issue quotes earlier numbers for, at
+	 * 1e4 for every mode and 1e5 for two; about 2-3 minutes here. */
+	o->reps = reps > 0 ? reps : o->quick ? 3 : 5;
+	o->modes = parse_modes(modes ? modes : "all");
+	o->dtypes = dtypes ? (strstr(dtypes, "32") ? 1u : 0u) | (strstr(dtypes, "64") ? 2u : 0u) : 3u;
+	if (dims) {
+		o->n_dims = parse_list(dims, o->dims, 8);
+	} else {
+		o->dims[0] = 2;
+		o->dims[1] = 3;
+		o->dims[2] = 8;
+		o->n_dims = o->quick ? 2 : 3;
+	}
+	if (sizes) {
+		o->n_sizes = parse_list(sizes, o->sizes, 8);
+	} else if (o->quick) {
+		memcpy(o->sizes, quick_sizes, sizeof(quick_sizes));
+		o->n_sizes = 2;
+	} else {
+		memcpy(o->sizes, full_sizes, sizeof(full_sizes));
+		o->n_sizes = 3;
+	}
+	/* D = 8 at 1e5 and above costs several minutes per dtype and mode:
+	 * the full run keeps its large sizes for the dims of the targets. */
+	o->n_large_dims = parse_list(large ? large : "2,3", o->large_dims, 8);
+	snprintf(o->sections, sizeof(o->sections), "%s",
+		 sections ? sections : "square,skinny,host,latency,accuracy,memory");
+	return o->modes && o->dtypes && o->n_dims && o->n_sizes && o->E ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output                                                              */
+/* ------------------------------------------------------------------ */
+
+static const char *g_device = "?";
+
+static void csv_header(void)
+{
+	printf("section,impl,device,dtype,D,E,mode,M,N,reps,median_s,min_s,max_s,"
+	       "pairs_per_s,gflops,flops_per_pair,status,note\n");
+	fflush(stdout);
+}
+
+/* One measurement; st may be NULL for a skipped or failed case. */
+static void csv_row(const char *section, const char *impl, const aniso_shape *s,
+		    const struct bench_stats *st, const char *status, const char *note)
+{
+	const enum bench_kind kind = bench_kind_of(s->K, s->D);
+	const double fpp = bench_flops_per_pair(kind, s->D, s->E);
+	const double pairs = (double)s->M * (double)s->N;
+
+	printf("%s,%s,\"%s\",%s,%zu,%zu,%s-%s,%zu,%zu,", section, impl, g_device,
+	       s->dtype == ANISO_FLOAT64 ? "f64" : "f32", s->D, s->E,
+	       bench_var_name(s->gamma_var), bench_kind_name(kind), s->M, s->N);
+	if (st && st->median > 0)
+		printf("%d,%.6g,%.6g,%.6g,%.6g,%.6g,", st->n, st->median, st->min,
+		       st->max, pairs / st->median, pairs * fpp / st->median * 1e-9);
+	else
+		printf("0,,,,,,");
+	printf("%g,%s,\"%s\"\n", fpp, status, note ? note : "");
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------------ */
+/* Timing one implementation on one case                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A runner does one warm-up sum on the first m_warm rows (which also tells
+ * how long the whole case would take), then reps timed sums on all rows.
+ */
+struct runner {
+	const char *impl;
+	int (*prepare)(struct runner *r, size_t rows);
+	int (*run)(struct runner *r, size_t rows);
+	void (*release)(struct runner *r);
+	const struct bench_data *data;
+	aniso_ctx *ctx;
+	void *out; /* M x E host result of the last full-size run */
+	/* anisocl arrays: [0] full size, [1] warm-up size */
+	aniso_array *x[2], *gamma[2], *o[2], *y, *b;
+	size_t rows[2];
+	baseline_job *job[2];
+	char err[256];
+};
+
+static size_t elem(const aniso_shape *s)
+{
+	return s->dtype == ANISO_FLOAT64 ? sizeof(double) : sizeof(float);
+}
+
+static aniso_shape rows_shape(const aniso_shape *s, size_t rows)
+{
+	aniso_shape t = *s;
+
+	t.M = rows;
+	if (t.gamma_var == ANISO_GAMMA_PER_I)
+		t.gamma_rows = rows;
+	return t;
+}
+
+static int lib_slot(struct runner *r, size_t rows)
+{
+	return rows == r->rows[0] ? 0 : 1;
+}
+
+/* Device arrays are made outside the timing, as a caller of
+ * aniso_array_create would. */
+static int lib_prepare(struct runner *r, size_t rows)
+{
+	const aniso_shape *s = &r->data->shape;
+	const int k = r->rows[0] == 0 || r->rows[0] == rows ? 0 : 1;
+	const aniso_shape t = rows_shape(s, rows);
+	int err = ANISO_OK;
+
+	r->rows[k] = rows;
+	if (!r->y)
+		err = aniso_array_create(r->ctx, s->dtype, s->N, s->D, r->data->y, &r->y);
+	if (!err && !r->b)
+		err = aniso_array_create(r->ctx, s->dtype, s->N, s->E, r->data->b, &r->b);
+	if (!err)
+		err = aniso_array_create(r->ctx, s->dtype, rows, s->D, r->data->x, &r->x[k]);
+	if (!err)
+		err = aniso_array_create(r->ctx, s->dtype, t.gamma_rows, s->K,
+					 r->data->gamma, &r->gamma[k]);
+	if (!err)
+		err = aniso_array_create(r->ctx, s->dtype, rows, s->E, NULL, &r->o[k]);
+	if (err)
+		snprintf(r->err, sizeof(r->err), "%s: %s", aniso_err_name(err),
+			 aniso_ctx_errmsg(r->ctx));
+	return err;
+}
+
+static int lib_run(struct runner *r, size_t rows)
+{
+	const int k = lib_slot(r, rows);
+	int err = aniso_sum_arrays(r->ctx, r->x[k], r->y, r->b, r->gamma[k],
+				   r->data->shape.gamma_var, r->o[k]);
+
+	if (err)
+		snprintf(r->err, sizeof(r->err), "%s: %s", aniso_err_name(err),
+			 aniso_ctx_errmsg(r->ctx));
+	return err;
+}
+
+static void lib_release(struct runner *r)
+{
+	const int k = lib_slot(r, r->data->shape.M);
+
+	/* Read the result back for the cross-check, outside the timing. */
+	if (r->o[k] && r->out)
+		(void)aniso_array_read(r->o[k], r->out);
+	for (int q = 0; q < 2; ++q) {
+		aniso_array_free(r->o[q]);
+		aniso_array_free(r->gamma[q]);
+		aniso_array_free(r->x[q]);
+	}
+	aniso_array_free(r->b);
+	aniso_array_free(r->y);
+}
+
+/* aniso_sum on host arrays: uploads, sum, download, all timed. */
+static int host_prepare(struct runner *r, size_t rows)
+{
+	return 0;
+}
+
+static int host_run(struct runner *r, size_t rows)
+{
+	const aniso_shape t = rows_shape(&r->data->shape, rows);
+	int err = aniso_sum(r->ctx, &t, r->data->x, r->data->y, r->data->b,
+			    r->data->gamma, r->out);
+
+	if (err)
+		snprintf(r->err, sizeof(r->err), "%s: %s", aniso_err_name(err),
+			 aniso_ctx_errmsg(r->ctx));
+	return err;
+}
+
+static void host_release(struct runner *r)
+{
+}
+
+static int omp_prepare(struct runner *r, size_t rows)
+{
+	const int k = r->rows[0] == 0 || r->rows[0] == rows ? 0 : 1;
+	const aniso_shape t = rows_shape(&r->data->shape, rows);
+	int err;
+
+	r->rows[k] = rows;
+	err = baseline_omp_prepare(&t, r->data->x, r->data->y, r->data->b,
+				   r->data->gamma, &r->job[k]);
+	if (err)
+		snprintf(r->err, sizeof(r->err), "baseline_omp_prepare: %s",
+			 err == -2 ? "shape not supported" : "out of memory");
+	return err;
+}
+
+static int omp_run(struct runner *r, size_t rows)
+{
+	baseline_omp_run(r->job[lib_slot(r, rows)], r->out);
+	return 0;
+}
+
+static void omp_release(struct runner *r)
+{
+	baseline_omp_free(r->job[0]);
+	baseline_omp_free(r->job[1]);
+}
+
+/*
+ * Warm up on the first m_warm rows, estimate the full case from it, skip
+ * when reps full sums would exceed the limit, else time them.  Returns 0
+ * with *st filled, 1 when skipped (note says why), -1 on failure.
+ */
+static int time_case(struct runner *r, const struct options *o, int reps,
+		     struct bench_stats *st, char *note, size_t note_size)
+{
+	const aniso_shape *s = &r->data->shape;
+	double pairs_warm, t0, t_warm, estimate, *t = NULL;
+	size_t m_warm;
+	int rc = -1;
+
+	/* The warm-up compiles (or loads) the kernel and touches the pages;
+	 * a part of the rows is enough for that and for the estimate. */
+	m_warm = (size_t)(o->warm_pairs / (double)s->N);
+	if (m_warm < 64)
+		m_warm = 64;
+	if (m_warm > s->M)
+		m_warm = s->M;
+	if (r->prepare(r, m_warm))
+		goto out;
+	pairs_warm = (double)m_warm * (double)s->N;
+	t0 = bench_now();
+	if (r->run(r, m_warm))
+		goto out;
+	t_warm = bench_now() - t0;
+	estimate = t_warm * (double)s->M / (double)m_warm;
+	if (estimate * reps > o->max_case_s) {
+		snprintf(note, note_size,
+			 "skipped: %d sums estimated at %.0f s each (%.3g pairs/s on %zu rows)",
+			 reps, estimate, pairs_warm / t_warm, m_warm);
+		rc = 1;
+		goto out;
+	}
+	if (m_warm != s->M && r->prepare(r, s->M))
+		goto out;
+	t = malloc(sizeof(double) * (size_t)reps);
+	if (!t)
+		goto out;
+	for (int k = 0; k < reps; ++k) {
+		t0 = bench_now();
+		if (r->run(r, s->M))
+			goto out;
+		t[k] = bench_now() - t0;
+	}
+	bench_stats_of(t, reps, st);
+	rc = 0;
+out:
+	if (rc < 0)
+		snprintf(note, note_size, "failed: %s", r->err);
+	free(t);
+	return rc;
+}
+
+/* Largest relative difference of two M x E results, relative to |ref|. */
+static double max_rel_diff(const aniso_shape *s, const void *a, const void *ref)
+{
+	double worst = 0;
+
+	for (size_t i = 0; i < s->M * s->E; ++i) {
+		double u, v, d;
+
+		if (s->dtype == ANISO_FLOAT64) {
+			u = ((const double *)a)[i];
+			v = ((const double *)ref)[i];
+		} else {
+			u = ((const float *)a)[i];
+			v = ((const float *)ref)[i];
+		}
+		d = fabs(u - v) / (fabs(v) > 1e-300 ? fabs(v) : 1e-300);
+		if (!(d <= worst)) /* NaN counts as the worst */
+			worst = d;
+	}
+	return worst;
+}
+
+enum impl_id { IMPL_LIB, IMPL_HOST, IMPL_OMP };
+
+/*
+ * Run one case: the library on device arrays, then (when asked) aniso_sum
+ * on host arrays and the baseline, side by side on the same data.
+ */
+static void run_case(aniso_ctx *ctx, const struct options *o, const char *section,
+		     const aniso_shape *shape, int with_host, int with_omp)
+{
+	static const char *impl_names[] = {"anisocl", "anisocl_host", "plain_c"};
+	struct bench_data data;
+	void *outs[3] = {NULL, NULL, NULL};
+	int done[3] = {0, 0, 0};
+	char note[320];
+
+	if (bench_data_make(&data, shape, SEED ^ shape->M ^ (shape->N << 20))) {
+		csv_row(section, "anisocl", shape, NULL, "failed", "host out of memory");
+		return;
+	}
+	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+		struct runner r;
+		struct bench_stats st;
+		int rc;
+
+		if ((id == IMPL_HOST && !with_host) || (id == IMPL_OMP && !with_omp))
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.impl = impl_names[id];
+		r.data = &data;
+		r.ctx = ctx;
+		r.out = outs[id] = calloc(shape->M * shape->E + 1, elem(shape));
+		r.prepare = id == IMPL_LIB ? lib_prepare : id == IMPL_HOST ? host_prepare : omp_prepare;
+		r.run = id == IMPL_LIB ? lib_run : id == IMPL_HOST ? host_run : omp_run;
+		r.release = id == IMPL_LIB ? lib_release : id == IMPL_HOST ? host_release : omp_release;
+		note[0] = 0;
+		fprintf(stderr, "  %-8s %-12s %s D=%zu %s-%s M=%zu N=%zu ... ", section,
+			r.impl, shape->dtype == ANISO_FLOAT64 ? "f64" : "f32", shape->D,
+			bench_var_name(shape->gamma_var),
+			bench_kind_name(bench_kind_of(shape->K, shape->D)), shape->M, shape->N);
+		rc = r.out ? time_case(&r, o, o->reps, &st, note, sizeof(note)) : -1;
+		r.release(&r);
+		if (rc == 0) {
+			done[id] = 1;
+			fprintf(stderr, "%.3g pairs/s (median %.3g s, %.3g..%.3g)\n",
+				(double)shape->M * (double)shape->N / st.median, st.median,
+				st.min, st.max);
+			/* The cross-check against the baseline goes on its row. */
+			if (id == IMPL_OMP && done[IMPL_LIB])
+				snprintf(note, sizeof(note), "max rel diff anisocl vs plain_c %.2g",
+					 max_rel_diff(shape, outs[IMPL_LIB], outs[IMPL_OMP]));
+			csv_row(section, r.impl, shape, &st, "ok", note);
+		} else {
+			fprintf(stderr, "%s\n", note);
+			csv_row(section, r.impl, shape, NULL, rc > 0 ? "skipped" : "failed", note);
+		}
+	}
+	for (int id = 0; id < 3; ++id)
+		free(outs[id]);
+	bench_data_free(&data);
+}
+
+static aniso_shape make_shape(size_t M, size_t N, size_t D, size_t E, int var,
+			      int kind, aniso_dtype dtype)
+{
+	aniso_shape s;
+
+	memset(&s, 0, sizeof(s));
+	s.M = M;
+	s.N = N;
+	s.D = D;
+	s.E = E;
+	s.K = bench_k_of((enum bench_kind)kind, D);
+	s.gamma_var = (aniso_gamma_var)var;
+	s.gamma_rows = var == ANISO_GAMMA_FIXED ? 1 : var == ANISO_GAMMA_PER_I ? M : N;
+	s.dtype = dtype;
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sections                                                            */
+/* ------------------------------------------------------------------ */
+
+/* The quick run keeps two modes at 1e5: the shapes of the earlier
+ * measurements quoted in the issue (D = 2 diagonal, D = 3 full). */
+static int quick_large(size_t D, int var, int kind)
+{
+	return var == ANISO_GAMMA_FIXED &&
+	       ((D == 2 && kind == BENCH_DIAG) || (D == 3 && kind == BENCH_FULL));
+}
+
+static void section_square(aniso_ctx *ctx, const struct options *o)
+{
+	for (size_t si = 0; si < o->n_sizes; ++si)
+		for (int dt = 0; dt < 2; ++dt)
+			for (size_t di = 0; di < o->n_dims; ++di)
+				for (int var = 0; var < 3; ++var)
+					for (int kind = 0; kind < 3; ++kind) {
+						const size_t n = o->sizes[si], D = o->dims[di];
+						aniso_shape s;
+
+						if (!(o->dtypes & (1u << dt)) ||
+						    !(o->modes & (1u << (var * 3 + kind))))
+							continue;
+						if (kind == BENCH_DIAG && D == 1)
+							continue;
+						s = make_shape(n, n, D, o->E, var, kind,
+							       dt ? ANISO_FLOAT64 : ANISO_FLOAT32);
+						if (n >= 100000 &&
+						    (!in_list(D, o->large_dims, o->n_large_dims) ||
+						     (o->quick && !quick_large(D, var, kind)))) {
+							csv_row("square", "anisocl", &s, NULL, "skipped",
+								"skipped: not in this run's large dims/modes");
+							continue;
+						}
+						run_case(ctx, o, "square", &s, 0, o->baseline);
+					}
+}
+
+/*
+ * Small M and small N next to the square shape with the same M*N (the
+ * target: at least 0.7x its pairs/s).  aniso_sum on host arrays runs too:
+ * for these shapes the O(N) or O(M) transfers are not negligible.
+ */
+static void section_skinny(aniso_ctx *ctx, const struct options *o)
+{
+	const size_t small = 16, big = 10000000;
+	const size_t side = (size_t)(sqrt((double)small * (double)big) + 0.5);
+
+	for (int dt = 0; dt < 2; ++dt)
+		for (size_t di = 0; di < o->n_dims; ++di)
+			for (int var = 0; var < 3; ++var)
+				for (int kind = 0; kind < 3; ++kind) {
+					const size_t D = o->dims[di];
+					const aniso_dtype dtype = dt ? ANISO_FLOAT64 : ANISO_FLOAT32;
+					aniso_shape s;
+
+					if (!(o->dtypes & (1u << dt)) ||
+					    !(o->modes & (1u << (var * 3 + kind))) || D > 3)
+						continue;
+					if (o->quick && !quick_large(D, var, kind))
+						continue;
+					s = make_shape(side, side, D, o->E, var, kind, dtype);
+					run_case(ctx, o, "skinny_ref", &s, 0, 0);
+					s = make_shape(small, big, D, o->E, var, kind, dtype);
+					run_case(ctx, o, "small_m", &s, 1, o->baseline);
+					s = make_shape(big, small, D, o->E, var, kind, dtype);
+					run_case(ctx, o, "small_n", &s, 1, o->baseline);
+				}
+}
+
+/* Transfers against compute: one mode, growing sizes. */
+static void section_host(aniso_ctx *ctx, const struct options *o)
+{
+	static const size_t sizes[] = {1000, 10000, 100000};
+
+	for (int dt = 0; dt < 2; ++dt)
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); ++k) {
+			aniso_shape s;
+
+			if (!(o->dtypes & (1u << dt)) || (o->quick && sizes[k] > 10000))
+				continue;
+			s = make_shape(sizes[k], sizes[k], 3, o->E, ANISO_GAMMA_FIXED,
+				       BENCH_DIAG, dt ? ANISO_FLOAT64 : ANISO_FLOAT32);
+			run_case(ctx, o, "host", &s, 1, 0);
+		}
+}
+
+/* ---- latency: a fresh process per measurement ---- */
+
+/* The child side of --first-call: from main to the first result, then the
+ * steady state, on M = N = 1e3, D = 2, fixed diagonal gamma, float32. */
+static int first_call_child(double t_parent)
+{
+	const aniso_shape s = make_shape(1000, 1000, 2, 1, ANISO_GAMMA_FIXED,
+					 BENCH_DIAG, ANISO_FLOAT32);
+	const double t_main = bench_now();
+	struct bench_data data;
+	struct bench_stats st;
+	aniso_ctx *ctx = NULL;
+	double t_ctx0, t_ctx1, t_first0, t_first1, t[9];
+	char why[512];
+	void *out = NULL;
+	int rc = 1;
+
+	if (bench_data_make(&data, &s, SEED))
+		return 1;
+	out = malloc(s.M * s.E * sizeof(float));
+	if (!out)
+		goto out;
+	t_ctx0 = bench_now();
+	if (aniso_ctx_create(&ctx, why, sizeof(why))) {
+		fprintf(stderr, "aniso_ctx_create: %s\n", why);
+		goto out;
+	}
+	t_ctx1 = t_first0 = bench_now();
+	if (aniso_sum(ctx, &s, data.x, data.y, data.b, data.gamma, out))
+		goto out;
+	t_first1 = bench_now();
+	for (int k = 0; k < 9; ++k) {
+		double t0 = bench_now();
+
+		if (aniso_sum(ctx, &s, data.x, data.y, data.b, data.gamma, out))
+			goto out;
+		t[k] = bench_now() - t0;
+	}
+	bench_stats_of(t, 9, &st);
+	/* spawn to main, context creation, first sum, steady median, spawn
+	 * to first result */
+	printf("FIRST_CALL %.6f %.6f %.6f %.6f %.6f\n", t_main - t_parent,
+	       t_ctx1 - t_ctx0, t_first1 - t_first0, st.median, t_first1 - t_parent);
+	rc = 0;
+out:
+	aniso_ctx_free(ctx);
+	free(out);
+	bench_data_free(&data);
+	return rc;
+}
+
+/* Run `env ... self --first-call T` and parse its line. */
+static int spawn_first_call(const struct options *o, const char *env, double v[5])
+{
+	char cmd[2048], line[512];
+	FILE *p;
+	int rc = -1;
+
+	snprintf(cmd, sizeof(cmd), "env %s '%s' --first-call %.9f", env, o->self, bench_now());
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p))
+		if (sscanf(line, "FIRST_CALL %lf %lf %lf %lf %lf", &v[0], &v[1], &v[2],
+			   &v[3], &v[4]) == 5)
+			rc = 0;
+	if (pclose(p) != 0)
+		rc = -1;
+	return rc;
+}
+
+static void section_latency(const struct options *o)
+{
+	/* name, empty the anisocl cache, empty the PoCL cache, extra env */
+	static const struct {
+		const char *name;
+		int clear_aniso, clear_pocl;
+		const char *env;
+	} runs[] = {
+		{"cold_both", 1, 1, ""},
+		{"warm_both", 0, 0, ""},
+		{"warm_pocl_anisocl_off", 0, 0, "ANISOCL_CACHE=off"},
+		{"warm_anisocl_cold_pocl", 0, 1, ""},
+	};
+	const aniso_shape s = make_shape(1000, 1000, 2, 1, ANISO_GAMMA_FIXED,
+					 BENCH_DIAG, ANISO_FLOAT32);
+	char dir[] = "/tmp/anisocl-bench-XXXXXX";
+	char env[1024], cmd[1200], note[320];
+
+	if (!mkdtemp(dir)) {
+		csv_row("latency", "anisocl", &s, NULL, "failed", "mkdtemp failed");
+		return;
+	}
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); ++k) {
+		const int n = runs[k].clear_aniso || runs[k].clear_pocl ? 3 : 5;
+		double first[5], steady[5], total[5], ctxt[5], v[5];
+		struct bench_stats s_first, s_steady, s_total, s_ctx;
+		int ok = 1;
+
+		for (int r = 0; r < n && ok; ++r) {
+			/* Empty a cache by removing its folder: both programs
+			 * make it again. */
+			snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s' '%s/%s'", dir,
+				 runs[k].clear_aniso ? "anisocl" : "none", dir,
+				 runs[k].clear_pocl ? "pocl" : "none");
+			if (system(cmd) != 0)
+				ok = 0;
+			snprintf(env, sizeof(env),
+				 "ANISOCL_CACHE_DIR='%s/anisocl' POCL_CACHE_DIR='%s/pocl' %s", dir,
+				 dir, runs[k].env);
+			if (ok && spawn_first_call(o, env, v) != 0)
+				ok = 0;
+			ctxt[r] = v[1];
+			first[r] = v[2];
+			steady[r] = v[3];
+			total[r] = v[4];
+		}
+		if (!ok) {
+			csv_row("latency", runs[k].name, &s, NULL, "failed", "child failed");
+			continue;
+		}
+		bench_stats_of(first, n, &s_first);
+		bench_stats_of(steady, n, &s_steady);
+		bench_stats_of(total, n, &s_total);
+		bench_stats_of(ctxt, n, &s_ctx);
+		snprintf(note, sizeof(note),
+			 "first sum %.1f ms (%.1f..%.1f), steady %.2f ms, first minus steady "
+			 "%.1f ms; ctx create %.1f ms; spawn to first result %.0f ms",
+			 1e3 * s_first.median, 1e3 * s_first.min, 1e3 * s_first.max,
+			 1e3 * s_steady.median, 1e3 * (s_first.median - s_steady.median),
+			 1e3 * s_ctx.median, 1e3 * s_total.median);
+		fprintf(stderr, "  latency  %-24s %s\n", runs[k].name, note);
+		csv_row("latency", runs[k].name, &s, &s_first, "ok", note);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_anisocl: could not remove %s\n", dir);
+}
+
+/* ---- accuracy ---- */
+
+/* Double-precision host loop over the float inputs (promoted exactly),
+ * with compensated summation: an independent reference whose own error
+ * (~1e-16) is far below what is measured. */
+static void reference_f64(const aniso_shape *s, const float *x, const float *y,
+			  const float *b, double gamma, double *out)
+{
+#pragma omp parallel for schedule(dynamic, 4)
+	for (size_t i = 0; i < s->M; ++i) {
+		double sum = 0, comp = 0;
+
+		for (size_t j = 0; j < s->N; ++j) {
+			double d2 = 0, term, t;
+
+			for (size_t k = 0; k < s->D; ++k) {
+				double d = (double)x[i * s->D + k] - (double)y[j * s->D + k];
+
+				d2 += d * d;
+			}
+			term = exp(-gamma * d2) * (double)b[j];
+			t = sum + term;
+			comp += fabs(sum) >= fabs(term) ? (sum - t) + term : (term - t) + sum;
+			sum = t;
+		}
+		out[i] = sum + comp;
+	}
+}
+
+static void section_accuracy(aniso_ctx *ctx, const struct options *o)
+{
+	const size_t M = 200, N = 1000000, D = 3;
+	aniso_shape s32 = make_shape(M, N, D, 1, ANISO_GAMMA_FIXED, BENCH_ISO, ANISO_FLOAT32);
+	aniso_shape s64 = make_shape(M, N, D, 1, ANISO_GAMMA_FIXED, BENCH_ISO, ANISO_FLOAT64);
+	struct bench_data d32;
+	double *ref = NULL, *xd = NULL, *yd = NULL, *bd = NULL, *out64 = NULL;
+	float *out32 = NULL, *omp32 = NULL;
+	const float one_f = 1.0f;
+	const double one_d = 1.0;
+	baseline_job *job = NULL;
+	char note[320];
+	double e32 = 0, e64 = 0, eomp = 0;
+
+	if (bench_data_make(&d32, &s32, SEED + 1))
+		return;
+	ref = malloc(M * sizeof(double));
+	out64 = malloc(M * sizeof(double));
+	out32 = malloc(M * sizeof(float));
+	omp32 = malloc(M * sizeof(float));
+	xd = malloc(M * D * sizeof(double));
+	yd = malloc(N * D * sizeof(double));
+	bd = malloc(N * sizeof(double));
+	if (!ref || !out64 || !out32 || !omp32 || !xd || !yd || !bd)
+		goto out;
+	/* Same numbers in both precisions: the float inputs, widened. */
+	for (size_t k = 0; k < M * D; ++k)
+		xd[k] = ((float *)d32.x)[k];
+	for (size_t k = 0; k < N * D; ++k)
+		yd[k] = ((float *)d32.y)[k];
+	for (size_t k = 0; k < N; ++k)
+		bd[k] = ((float *)d32.b)[k];
+	fprintf(stderr, "  accuracy reference (double host loop, M=%zu N=%zu) ...\n", M, N);
+	reference_f64(&s32, d32.x, d32.y, d32.b, 1.0, ref);
+	if (aniso_sum(ctx, &s32, d32.x, d32.y, d32.b, &one_f, out32) ||
+	    (aniso_ctx_has_fp64(ctx) &&
+	     aniso_sum(ctx, &s64, xd, yd, bd, &one_d, out64))) {
+		csv_row("accuracy", "anisocl", &s32, NULL, "failed", aniso_ctx_errmsg(ctx));
+		goto out;
+	}
+	if (baseline_omp_prepare(&s32, d32.x, d32.y, d32.b, &one_f, &job) == 0)
+		baseline_omp_run(job, omp32);
+	for (size_t i = 0; i < M; ++i) {
+		e32 = fmax(e32, fabs(out32[i] - ref[i]) / ref[i]);
+		e64 = fmax(e64, fabs(out64[i] - ref[i]) / ref[i]);
+		eomp = fmax(eomp, fabs(omp32[i] - ref[i]) / ref[i]);
+	}
+	snprintf(note, sizeof(note),
+		 "max rel err vs double host reference: anisocl f32 %.3g (target <= 2e-7), "
+		 "anisocl f64 %.3g, plain_c f32 %.3g", e32, aniso_ctx_has_fp64(ctx) ? e64 : NAN, eomp);
+	fprintf(stderr, "  accuracy %s\n", note);
+	csv_row("accuracy", "anisocl", &s32, NULL, e32 <= 2e-7 ? "ok" : "over_target", note);
+out:
+	baseline_omp_free(job);
+	free(bd);
+	free(yd);
+	free(xd);
+	free(omp32);
+	free(out32);
+	free(out64);
+	free(ref);
+	bench_data_free(&d32);
+	(void)o;
+}
+
+/* ---- memory: one process per measurement, so that the peak is its own ---- */
+
+struct sum_thread {
+	aniso_ctx *ctx;
+	const struct bench_data *data;
+	void *out;
+	int err;
+	volatile int done;
+};
+
+static void *sum_thread_main(void *arg)
+{
+	struct sum_thread *t = arg;
+
+	t->err = aniso_sum(t->ctx, &t->data->shape, t->data->x, t->data->y,
+			   t->data->b, t->data->gamma, t->out);
+	t->done = 1;
+	return NULL;
+}
+
+/*
+ * The child side of --peak-mem: M = N = 1e6, D = 3, full per-j gamma (the
+ * largest gamma array).  The sum itself would take minutes; everything is
+ * allocated and uploaded before the kernel starts, so the peak is read
+ * after `wait` seconds of it and the process exits without waiting for the
+ * result (only the M x E output pages, 4-8 MB, may not be touched yet).
+ */
+static int peak_mem_child(aniso_dtype dtype, double wait)
+{
+	const aniso_shape s = make_shape(1000000, 1000000, 3, 1, ANISO_GAMMA_PER_J,
+					 BENCH_FULL, dtype);
+	struct sum_thread t;
+	struct bench_data data;
+	pthread_t th;
+	char why[512];
+	double rss_ctx, t0, peak, theory;
+	size_t es = elem(&s);
+
+	memset(&t, 0, sizeof(t));
+	if (aniso_ctx_create(&t.ctx, why, sizeof(why)))
+		return 1;
+	rss_ctx = bench_rss_bytes();
+	if (bench_data_make(&data, &s, SEED))
+		return 1;
+	t.data = &data;
+	t.out = calloc(s.M * s.E, es);
+	if (!t.out || pthread_create(&th, NULL, sum_thread_main, &t))
+		return 1;
+	t0 = bench_now();
+	while (!t.done && bench_now() - t0 < wait)
+		usleep(20000);
+	peak = bench_peak_rss_bytes();
+	theory = (double)es * (double)(s.M * s.D + s.N * s.D + s.N * s.E +
+				       s.gamma_rows * s.K + s.M * s.E);
+	printf("PEAK_MEM %.0f %.0f %.0f %d\n", peak, rss_ctx, theory, t.done);
+	fflush(stdout);
+	_exit(0); /* the sum is left running on purpose, see above */
+}
+
+static void section_memory(const struct options *o)
+{
+	for (int dt = 0; dt < 2; ++dt) {
+		const aniso_dtype dtype = dt ? ANISO_FLOAT64 : ANISO_FLOAT32;
+		const aniso_shape s = make_shape(1000000, 1000000, 3, 1, ANISO_GAMMA_PER_J,
+						 BENCH_FULL, dtype);
+		double peak, rss_ctx, theory;
+		int done;
+		char cmd[1200], line[256], note[320];
+		FILE *p;
+		int ok = 0;
+
+		if (!(o->dtypes & (1u << dt)))
+			continue;
+		snprintf(cmd, sizeof(cmd), "'%s' --peak-mem %s", o->self, dt ? "f64" : "f32");
+		p = popen(cmd, "r");
+		if (!p)
+			continue;
+		while (fgets(line, sizeof(line), p))
+			if (sscanf(line, "PEAK_MEM %lf %lf %lf %d", &peak, &rss_ctx, &theory,
+				   &done) == 4)
+				ok = 1;
+		(void)pclose(p);
+		if (!ok) {
+			csv_row("memory", "anisocl_host", &s, NULL, "failed", "child failed");
+			continue;
+		}
+		/* Host arrays plus their device copies: on PoCL device memory
+		 * is host memory, so the process holds both. */
+		snprintf(note, sizeof(note),
+			 "peak RSS %.0f MB; after context %.0f MB; arrays O((M+N)(D+E+K)) %.0f MB, "
+			 "x2 with device copies %.0f MB; sum %s when read",
+			 peak / 1e6, rss_ctx / 1e6, theory / 1e6, 2 * theory / 1e6,
+			 done ? "finished" : "still running");
+		fprintf(stderr, "  memory   %s %s\n", dt ? "f64" : "f32", note);
+		csv_row("memory", "anisocl_host", &s, NULL, "ok", note);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+
+static int self_path(char *buf, size_t size, const char *argv0)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+	if (n > 0) {
+		buf[n] = 0;
+		return 0;
+	}
+	snprintf(buf, size, "%s", argv0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	aniso_ctx *ctx = NULL;
+	char why[512], self[4096];
+	double t_start = bench_now();
+	int rc = 1;
+
+	/* Subprocess modes first: they must not create anything else. */
+	if (argc == 3 && !strcmp(argv[1], "--first-call"))
+		return first_call_child(atof(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "--peak-mem"))
+		return peak_mem_child(strstr(argv[2], "64") ? ANISO_FLOAT64 : ANISO_FLOAT32, 8.0);
+	if (parse_options(argc, argv, &o)) {
+		usage(stderr);
+		return 2;
+	}
+	self_path(self, sizeof(self), argv[0]);
+	o.self = self;
+	if (aniso_ctx_create(&ctx, why, sizeof(why))) {
+		fprintf(stderr, "bench_anisocl: no OpenCL context: %s\n", why);
+		goto out;
+	}
+	g_device = aniso_ctx_device_name(ctx);
+	if (!aniso_ctx_has_fp64(ctx))
+		o.dtypes &= 1u;
+	fprintf(stderr,
+		"anisocl %s on \"%s\"; plain C: %d OpenMP threads, %s; %d reps after a warm-up\n",
+		aniso_version_string(), g_device, baseline_omp_threads(), baseline_omp_flags(),
+		o.reps);
+	csv_header();
+	if (has_section(&o, "accuracy"))
+		section_accuracy(ctx, &o);
+	if (has_section(&o, "latency"))
+		section_latency(&o);
+	if (has_section(&o, "memory"))
+		section_memory(&o);
+	if (has_section(&o, "host"))
+		section_host(ctx, &o);
+	if (has_section(&o, "square"))
+		section_square(ctx, &o);
+	if (has_section(&o, "skinny"))
+		section_skinny(ctx, &o);
+	fprintf(stderr, "bench_anisocl: done in %.0f s\n", bench_now() - t_start);
+	rc = 0;
+out:
+	aniso_ctx_free(ctx);
+	return rc;
+}
