@@ -52,8 +52,12 @@ int bench_data_make(struct bench_data *data, const aniso_shape *shape,
 		    uint64_t seed);
 void bench_data_free(struct bench_data *data);
 
-/* Peak resident set size of this process so far, in bytes. */
+/* Peak resident set size of this process (VmHWM), in bytes, since the
+ * start or since the last bench_reset_peak_rss. */
 double bench_peak_rss_bytes(void);
+/* Restart the peak from the current resident size (Linux >= 4.0); returns
+ * 0 on success. */
+int bench_reset_peak_rss(void);
 /* Resident set size now, in bytes (0 when /proc is not there). */
 double bench_rss_bytes(void);
 
