@@ -1,8 +1,9 @@
 # The anisocl command-line program (included by the top-level Makefile.am).
-bin_PROGRAMS += anisocl
-anisocl_SOURCES = \
-	cli/cli.h \
-	cli/main.c \
+
+# The .npy reader and writer on their own, for the program, its tests and
+# a fuzzer: no OpenCL and no cairo in here.
+noinst_LTLIBRARIES += cli/libnpy.la
+cli_libnpy_la_SOURCES = \
 	cli/npy.h \
 	cli/npy.c \
 	cli/byte_order.h \
@@ -12,7 +13,12 @@ anisocl_SOURCES = \
 	cli/atomic_file.h \
 	cli/atomic_file.c \
 	cli/npy_file.h \
-	cli/npy_file.c \
+	cli/npy_file.c
+
+bin_PROGRAMS += anisocl
+anisocl_SOURCES = \
+	cli/cli.h \
+	cli/main.c \
 	cli/inputs.h \
 	cli/inputs.c \
 	cli/shapes.h \
@@ -34,4 +40,10 @@ anisocl_SOURCES = \
 	cli/cmd_heatmap.c \
 	cli/cmd_demo.c
 anisocl_CFLAGS = $(AM_CFLAGS) $(CAIRO_CFLAGS)
-anisocl_LDADD = lib/libanisocl.la $(CAIRO_LIBS) -lm
+anisocl_LDADD = cli/libnpy.la lib/libanisocl.la $(CAIRO_LIBS) -lm
+
+# ---- tests of the program --------------------------------------------------
+check_PROGRAMS += tests/test_npy
+tests_test_npy_SOURCES = tests/test_npy.c
+tests_test_npy_LDADD = cli/libnpy.la tests/libtesthelp.la -lm
+TESTS += tests/test_npy
