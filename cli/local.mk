@@ -47,3 +47,8 @@ check_PROGRAMS += tests/test_npy
 tests_test_npy_SOURCES = tests/test_npy.c
 tests_test_npy_LDADD = cli/libnpy.la tests/libtesthelp.la -lm
 TESTS += tests/test_npy
+
+check_PROGRAMS += tests/test_cli_sum
+tests_test_cli_sum_SOURCES = tests/test_cli_sum.c
+tests_test_cli_sum_LDADD = cli/libnpy.la tests/libtesthelp.la lib/libanisocl.la -lm
+TESTS += tests/test_cli_sum

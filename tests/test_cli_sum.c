@@ -1,0 +1,328 @@
+/* `anisocl sum` end to end: random .npy inputs written here, the program
+ * run as a user would run it, and its OUT.npy compared with the independent
+ * double-precision reference, for fixed, per-i and per-j gamma of every K,
+ * both dtypes, B of shape (N,) and (N, E), and inputs in Fortran order,
+ * big-endian and header versions 2.0 and 3.0.
+ *
+ * Tolerances are the library's documented bounds, relative to
+ * sum_j |term_ij|: 1e-12 for float64 and 1e-5 for float32.  The reference
+ * sees the numbers exactly as stored in the files (float32 inputs are
+ * widened, not recomputed). */
+#include "config.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "anisocl.h"
+#include "../cli/npy.h"
+#include "../cli/npy_convert.h"
+#include "../cli/npy_file.h"
+#include "reference.h"
+#include "tap.h"
+
+static int test_count;
+static char work_dir[] = "/tmp/anisocl-test-cli-sum-XXXXXX";
+static char program[2048];
+static tap_rng rng;
+
+/* How one input file is stored. */
+struct layout {
+	char order;   /* '<' or '>' */
+	int fortran;  /* 2-d arrays only */
+	int major;    /* header version, 0 for the writer's choice */
+};
+
+/* Round v to what a file of elem_size bytes holds. */
+static double stored(double v, size_t elem_size)
+{
+	return elem_size == 4 ? (double)(float)v : v;
+}
+
+/* Write values (C order, count = product of shape) as a .npy file. */
+static int write_npy(const char *name, size_t elem_size, struct layout how, const size_t *shape,
+		     size_t ndim, const double *values)
+{
+	char path[1200], descr[8];
+	unsigned char header[4096];
+	unsigned char *data;
+	size_t count = 1, header_size, i, k;
+	FILE *f;
+	int ok;
+
+	for (k = 0; k < ndim; ++k)
+		count *= shape[k];
+	snprintf(path, sizeof(path), "%s/%s", work_dir, name);
+	snprintf(descr, sizeof(descr), "%cf%zu", how.order, elem_size);
+	header_size = npy_header_build(header, sizeof(header), descr, how.fortran && ndim == 2,
+				       shape, ndim, how.major);
+	data = malloc(count * elem_size + 1);
+	if (!data || header_size == 0) {
+		free(data);
+		return -1;
+	}
+	for (i = 0; i < count; ++i) {
+		/* Fortran order: element (r, c) sits at c * rows + r */
+		size_t at = i;
+		unsigned char raw[8];
+
+		if (how.fortran && ndim == 2)
+			at = (i % shape[1]) * shape[0] + i / shape[1];
+		if (elem_size == 4) {
+			float v = (float)values[i];
+
+			memcpy(raw, &v, 4);
+		} else {
+			memcpy(raw, &values[i], 8);
+		}
+		/* the test runs on little-endian hosts; '>' reverses the bytes */
+		for (k = 0; k < elem_size; ++k)
+			data[at * elem_size + k] = how.order == '>' ? raw[elem_size - 1 - k] : raw[k];
+	}
+	f = fopen(path, "wb");
+	ok = f && fwrite(header, 1, header_size, f) == header_size &&
+	     fwrite(data, 1, count * elem_size, f) == count * elem_size;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	free(data);
+	return ok ? 0 : -1;
+}
+
+/* Run the program with args; its exit code, or -1. */
+static int run_program(const char *args)
+{
+	char command[4096];
+	int status;
+
+	snprintf(command, sizeof(command), "cd '%s' && '%s' %s 2>stderr.txt", work_dir, program,
+		 args);
+	status = system(command);
+	if (status == -1 || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void show_stderr(void)
+{
+	char path[1200], line[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stderr.txt", work_dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		tap_diag("stderr: %s", strtok(line, "\n") ? line : "");
+	if (f)
+		fclose(f);
+}
+
+static void fill_uniform(double *v, size_t count, double low, double high)
+{
+	size_t i;
+
+	for (i = 0; i < count; ++i)
+		v[i] = low + (high - low) * tap_uniform(&rng);
+}
+
+/* K numbers of a positive definite metric for D: isotropic, diagonal or a
+ * full A A^T + I/2, scaled so that kernels span a fair part of [0, 1]^D. */
+static void fill_gamma_row(double *g, size_t D, size_t K)
+{
+	size_t k, l, m;
+
+	if (K == 1) {
+		g[0] = 2.0 + 8.0 * tap_uniform(&rng);
+	} else if (K == D) {
+		for (k = 0; k < D; ++k)
+			g[k] = 1.0 + 9.0 * tap_uniform(&rng);
+	} else {
+		double a[16];
+
+		for (k = 0; k < D * D; ++k)
+			a[k] = 3.0 * (tap_uniform(&rng) - 0.5);
+		for (k = 0; k < D; ++k)
+			for (l = 0; l < D; ++l) {
+				double s = k == l ? 0.5 : 0.0;
+
+				for (m = 0; m < D; ++m)
+					s += a[k * D + m] * a[l * D + m];
+				g[k * D + l] = 4.0 * s;
+			}
+	}
+}
+
+struct sum_case {
+	const char *name;
+	size_t M, N, D, E, K;
+	int gamma_var;       /* 0 fixed, 1 per i, 2 per j */
+	int gamma_ndim;      /* 0, 1 or 2 */
+	int b_ndim;          /* 1: (N,), 2: (N, E) */
+	const char *gamma_var_flag; /* NULL for the default */
+	size_t elem_size;    /* of the files */
+	const char *dtype_flag;     /* NULL, "f32" or "f64" */
+	size_t x_elem_size;  /* 0: elem_size; else X stored with this size */
+	struct layout x_how, y_how, b_how, g_how;
+};
+
+static void run_case(const struct sum_case *tc)
+{
+	const size_t out_elem = tc->dtype_flag ? (strcmp(tc->dtype_flag, "f32") == 0 ? 4 : 8)
+					       : tc->elem_size;
+	const size_t x_elem = tc->x_elem_size ? tc->x_elem_size : tc->elem_size;
+	size_t rows = tc->gamma_var == 0 ? 1 : tc->gamma_var == 1 ? tc->M : tc->N;
+	size_t x_shape[2] = {tc->M, tc->D}, y_shape[2] = {tc->N, tc->D};
+	size_t b_shape[2] = {tc->N, tc->E}, g_shape[2] = {rows, tc->K};
+	double *x = calloc(tc->M * tc->D + 1, sizeof(double));
+	double *y = calloc(tc->N * tc->D + 1, sizeof(double));
+	double *b = calloc(tc->N * tc->E + 1, sizeof(double));
+	double *g = calloc(rows * tc->K + 1, sizeof(double));
+	double *ref = calloc(tc->M * tc->E + 1, sizeof(double));
+	double *scale = calloc(tc->M * tc->E + 1, sizeof(double));
+	char args[2048], path[1200], err[256] = "";
+	struct npy_file out;
+	double worst = 0.0, tol = out_elem == 8 ? 1e-12 : 1e-5;
+	size_t i, r;
+	int code, ok;
+
+	memset(&out, 0, sizeof(out));
+	fill_uniform(x, tc->M * tc->D, 0.0, 1.0);
+	fill_uniform(y, tc->N * tc->D, 0.0, 1.0);
+	fill_uniform(b, tc->N * tc->E, -1.0, 1.0);
+	for (r = 0; r < rows; ++r)
+		fill_gamma_row(g + r * tc->K, tc->D, tc->K);
+	ok = write_npy("x.npy", x_elem, tc->x_how, x_shape, 2, x) == 0 &&
+	     write_npy("y.npy", tc->elem_size, tc->y_how, y_shape, 2, y) == 0 &&
+	     write_npy("b.npy", tc->elem_size, tc->b_how, b_shape, (size_t)tc->b_ndim, b) == 0 &&
+	     write_npy("g.npy", tc->elem_size, tc->g_how, tc->gamma_ndim == 2 ? g_shape : g_shape + 1,
+		       (size_t)tc->gamma_ndim, g) == 0;
+	if (!ok) {
+		++test_count;
+		tap_ok(0, "%s: could not write the inputs in %s", tc->name, work_dir);
+		goto cleanup;
+	}
+	/* the reference sees what the program computes with: the stored
+	 * numbers, then the conversion --dtype asks for */
+	for (i = 0; i < tc->M * tc->D; ++i)
+		x[i] = stored(stored(x[i], x_elem), out_elem);
+	for (i = 0; i < tc->N * tc->D; ++i)
+		y[i] = stored(stored(y[i], tc->elem_size), out_elem);
+	for (i = 0; i < tc->N * tc->E; ++i)
+		b[i] = stored(stored(b[i], tc->elem_size), out_elem);
+	for (i = 0; i < rows * tc->K; ++i)
+		g[i] = stored(stored(g[i], tc->elem_size), out_elem);
+	reference_sum(tc->M, tc->N, tc->D, tc->E, tc->K, tc->gamma_var, x, y, b, g, ref, scale);
+
+	snprintf(path, sizeof(path), "%s/out.npy", work_dir);
+	remove(path);
+	snprintf(args, sizeof(args), "sum -x x.npy -y y.npy -b b.npy -g g.npy -o out.npy%s%s%s%s",
+		 tc->gamma_var_flag ? " --gamma-var " : "", tc->gamma_var_flag ? tc->gamma_var_flag : "",
+		 tc->dtype_flag ? " --dtype " : "", tc->dtype_flag ? tc->dtype_flag : "");
+	code = run_program(args);
+	++test_count;
+	if (!tap_ok(code == 0, "%s: anisocl %s exits 0", tc->name, args)) {
+		show_stderr();
+		goto cleanup;
+	}
+	ok = npy_file_load(path, &out, err, sizeof(err)) == NPY_LOAD_OK;
+	if (!ok)
+		tap_diag("OUT: %s", err);
+	ok = ok && out.array.itemsize == out_elem && out.array.byte_order == '<' &&
+	     out.array.kind == 'f' && !out.array.fortran_order &&
+	     out.array.ndim == (size_t)tc->b_ndim && out.array.shape[0] == tc->M &&
+	     (tc->b_ndim == 1 || out.array.shape[1] == tc->E);
+	if (ok) {
+		double *got = npy_to_native(&out.array, 8);
+
+		for (i = 0; got && i < tc->M * tc->E; ++i) {
+			double e = fabs(got[i] - ref[i]) / (scale[i] + 1e-300);
+
+			if (!(e <= worst))
+				worst = e;
+		}
+		ok = got != NULL && worst <= tol;
+		free(got);
+	}
+	++test_count;
+	tap_ok(ok, "%s: OUT is %s, shape %s, error %.2g <= %.0e of sum |term|", tc->name,
+	       out.array.descr, tc->b_ndim == 1 ? "(M,)" : "(M, E)", worst, tol);
+cleanup:
+	npy_file_free(&out);
+	free(scale);
+	free(ref);
+	free(g);
+	free(b);
+	free(y);
+	free(x);
+}
+
+static const struct sum_case cases[] = {
+	/* name, M, N, D, E, K, var, g ndim, b ndim, flag, size, dtype, x size, layouts */
+	{"f64 fixed diagonal (K,)", 37, 53, 3, 2, 3, 0, 1, 2, NULL, 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f64 fixed isotropic 0-d", 29, 31, 2, 1, 1, 0, 0, 1, NULL, 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f64 fixed full (1, K) --gamma-var fixed", 17, 40, 3, 3, 9, 0, 2, 2, "fixed", 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f64 per-i full, B (N,)", 41, 23, 3, 1, 9, 1, 2, 1, "i", 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f64 per-i diagonal", 33, 65, 4, 2, 4, 1, 2, 2, "i", 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f64 per-j isotropic (default for 2-d)", 64, 65, 2, 1, 1, 2, 2, 2, NULL, 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f64 per-j full --gamma-var j", 19, 129, 2, 2, 4, 2, 2, 2, "j", 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f32 fixed full (K,)", 50, 70, 2, 2, 4, 0, 1, 2, NULL, 4, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f32 per-i isotropic, B (N,)", 31, 47, 3, 1, 1, 1, 2, 1, "i", 4, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f32 per-j diagonal", 45, 77, 3, 4, 3, 2, 2, 2, NULL, 4, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"f64 Fortran X, big-endian Y, v3.0 B, v2.0 gamma", 23, 37, 3, 2, 9, 2, 2, 2, NULL, 8, NULL,
+	 0, {'<', 1, 0}, {'>', 0, 0}, {'<', 0, 3}, {'<', 0, 2}},
+	{"f32 big-endian Fortran X, v3.0 Y, v2.0 gamma", 21, 18, 2, 1, 2, 1, 2, 1, "i", 4, NULL, 0,
+	 {'>', 1, 0}, {'<', 0, 3}, {'<', 0, 0}, {'<', 0, 2}},
+	{"mixed f64 X and f32 rest with --dtype f32", 26, 30, 2, 1, 4, 2, 2, 2, NULL, 4, "f32", 8,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"mixed f32 X and f64 rest with --dtype f64", 26, 30, 2, 1, 2, 0, 1, 2, NULL, 8, "f64", 4,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"M = 1, N = 1", 1, 1, 2, 1, 1, 0, 0, 1, NULL, 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"N = 0 gives zeros", 5, 0, 2, 2, 2, 0, 1, 2, NULL, 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	{"M = 0 gives an empty (0, E)", 0, 4, 2, 3, 2, 0, 1, 2, NULL, 4, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+};
+
+int main(void)
+{
+	const char *top = getenv("top_builddir");
+	size_t count = 0, k;
+	char command[1200], cwd[1024];
+
+	if (aniso_device_list(NULL, 0, &count, NULL, NULL, 0) != ANISO_OK || count == 0) {
+		tap_skip_all("no OpenCL device: `anisocl sum` cannot run");
+		return 0;
+	}
+	if (!mkdtemp(work_dir)) {
+		tap_skip_all("cannot create a temporary folder");
+		return 0;
+	}
+	/* absolute, since the program runs from the work folder */
+	if (!top || !*top)
+		top = ".";
+	if (top[0] == '/')
+		snprintf(program, sizeof(program), "%s/anisocl", top);
+	else if (getcwd(cwd, sizeof(cwd)))
+		snprintf(program, sizeof(program), "%s/%s/anisocl", cwd, top);
+	tap_rng_seed(&rng, tap_seed_from_env());
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); ++k)
+		run_case(&cases[k]);
+	tap_plan(test_count);
+	snprintf(command, sizeof(command), "rm -rf '%s'", work_dir);
+	if (system(command) != 0)
+		tap_diag("could not remove %s", work_dir);
+	return tap_done();
+}
