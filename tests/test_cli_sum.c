@@ -95,7 +95,7 @@ static int write_npy(const char *name, size_t elem_size, struct layout how, cons
 /* Run the program with args; its exit code, or -1. */
 static int run_program(const char *args)
 {
-	char command[4096];
+	char command[8192];
 	int status;
 
 	snprintf(command, sizeof(command), "cd '%s' && '%s' %s 2>stderr.txt", work_dir, program,
