@@ -52,3 +52,9 @@ check_PROGRAMS += tests/test_cli_sum
 tests_test_cli_sum_SOURCES = tests/test_cli_sum.c
 tests_test_cli_sum_LDADD = cli/libnpy.la tests/libtesthelp.la lib/libanisocl.la -lm
 TESTS += tests/test_cli_sum
+
+check_PROGRAMS += tests/test_cli_demo
+tests_test_cli_demo_SOURCES = tests/test_cli_demo.c cli/figure_layout.c
+tests_test_cli_demo_CFLAGS = $(AM_CFLAGS) $(CAIRO_CFLAGS)
+tests_test_cli_demo_LDADD = cli/libnpy.la tests/libtesthelp.la lib/libanisocl.la $(CAIRO_LIBS) -lm
+TESTS += tests/test_cli_demo
