@@ -58,3 +58,7 @@ tests_test_cli_demo_SOURCES = tests/test_cli_demo.c cli/figure_layout.c
 tests_test_cli_demo_CFLAGS = $(AM_CFLAGS) $(CAIRO_CFLAGS)
 tests_test_cli_demo_LDADD = cli/libnpy.la tests/libtesthelp.la lib/libanisocl.la $(CAIRO_LIBS) -lm
 TESTS += tests/test_cli_demo
+
+# Error paths, exit codes and untouched outputs, with printf-made inputs.
+TESTS += tests/test_cli.sh
+EXTRA_DIST += tests/test_cli.sh

@@ -59,7 +59,7 @@ static void test_round_trips(void)
 				unsigned char data[24 * 8];
 				size_t count = 1, n, d;
 				struct npy_array a;
-				char err[256] = "";
+				char err[256] = "", text[64];
 				int ok;
 
 				for (d = 0; d < ndims[s]; ++d)
@@ -82,8 +82,8 @@ static void test_round_trips(void)
 				     memcmp(a.data, data, count * (size_t)size) == 0;
 				for (d = 0; ok && d < ndims[s]; ++d)
 					ok = a.shape[d] == shapes[s][d];
-				if (!CHECK(ok, "round trip %s version %d.0, %zu-d shape", descr, major,
-					   ndims[s]))
+				npy_shape_string(shapes[s], ndims[s], text, sizeof(text));
+				if (!CHECK(ok, "round trip %s version %d.0, shape %s", descr, major, text))
 					tap_diag("error: %s", err);
 			}
 		}

@@ -1,0 +1,253 @@
+#!/bin/sh
+# The anisocl program's command line: documented exit codes, one clear
+# stderr line per failure naming the file or argument, and no output file
+# created or damaged by a failed command.  Inputs are built here with printf
+# (zeros for data), so only the shell and the program are needed.  Output
+# is TAP; the tests that need an OpenCL device are skipped without one.
+
+: "${top_builddir:=.}"
+program="$(cd "$top_builddir" && pwd)/anisocl"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/anisocl-test-cli.XXXXXX") || {
+	echo "1..0 # SKIP cannot create a temporary folder"
+	exit 0
+}
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+count=0
+failed=0
+
+ok() { # ok CONDITION-STATUS NAME; returns the status, for diagnostics
+	count=$((count + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $count - $2"
+		return 0
+	fi
+	echo "not ok $count - $2"
+	failed=1
+	return 1
+}
+
+skip() { # skip REASON NAME
+	count=$((count + 1))
+	echo "ok $count - $2 # SKIP $1"
+}
+
+diag_output() {
+	sed 's/^/# stdout: /' stdout
+	sed 's/^/# stderr: /' stderr
+}
+
+# npy FILE DESCR SHAPE DATA-BYTES [FORTRAN]: a version 1.0 file, padded as
+# numpy pads it, with zero data.
+npy() {
+	dict="{'descr': '$2', 'fortran_order': ${5:-False}, 'shape': $3, }"
+	len=${#dict}
+	total=$(( (10 + len + 1 + 63) / 64 * 64 ))
+	hlen=$((total - 10))
+	{
+		printf '\223NUMPY\001\000'
+		printf "\\$(printf '%03o' $((hlen % 256)))\\$(printf '%03o' $((hlen / 256)))"
+		printf '%s' "$dict"
+		printf "%$((hlen - len - 1))s\n" ""
+		dd if=/dev/zero bs=1 count="$4" 2>/dev/null
+	} >"$1"
+}
+
+run() {
+	"$@" >stdout 2>stderr
+	rc=$?
+}
+
+# fails CODE NAME TEXT COMMAND...: exit code CODE, one line on stderr that
+# contains TEXT, and nothing written to out.npy or left behind.
+fails() {
+	code=$1 name=$2 text=$3
+	shift 3
+	before=$(ls -A | sort | tr '\n' ' ')
+	run "$@"
+	after=$(ls -A | sort | tr '\n' ' ')
+	lines=$(wc -l <stderr)
+	[ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && grep -qF -- "$text" stderr &&
+		[ "$before" = "$after" ]
+	if ! ok $? "$name: exit $code, one line with \"$text\", no file written"; then
+		echo "# exit $rc, $lines line(s) on stderr"
+		[ "$before" = "$after" ] || echo "# files before: $before after: $after"
+		diag_output
+	fi
+}
+
+# ---- inputs ---------------------------------------------------------------
+npy x.npy '<f8' '(4, 2)' 64
+npy y.npy '<f8' '(3, 2)' 48
+npy b.npy '<f8' '(3,)' 24
+npy b2.npy '<f8' '(3, 2)' 48
+npy g.npy '<f8' '(2,)' 16
+npy g_scalar.npy '<f8' '()' 8
+npy g_rows.npy '<f8' '(3, 4)' 96
+npy g_i.npy '<f8' '(4, 1)' 32
+npy x4.npy '<f4' '(4, 2)' 32
+npy y3.npy '<f8' '(3, 3)' 72
+npy b_rows.npy '<f8' '(5,)' 40
+npy g_k3.npy '<f8' '(3,)' 24
+npy g_wrong_rows.npy '<f8' '(2, 2)' 32
+npy x1d.npy '<f8' '(8,)' 64
+npy xi8.npy '<i8' '(4, 2)' 64
+npy xf.npy '<f8' '(4, 2)' 64 True
+# malformed
+printf 'PK\003\004 not numpy at all' >bad_magic.npy
+printf '\223NUMPY\001\000\100' >truncated_prefix.npy
+npy truncated_header.npy '<f8' '(4, 2)' 0
+dd if=truncated_header.npy of=cut.npy bs=1 count=40 2>/dev/null && mv cut.npy truncated_header.npy
+{ printf '\223NUMPY\001\000\377\177'; printf "{'descr': '<f8'}"; } >past_end.npy
+npy short_data.npy '<f8' '(4, 2)' 60
+npy long_data.npy '<f8' '(4, 2)' 72
+npy unknown_dtype.npy '<q7' '(4, 2)' 64
+npy absurd.npy '<f8' '(99999999999999999999999, 2)' 0
+npy overflow.npy '<f8' '(4294967296, 4294967296, 2)' 0
+npy version9.npy '<f8' '(4, 2)' 64
+printf '\011' | dd of=version9.npy bs=1 seek=6 conv=notrunc 2>/dev/null
+
+sum_args="-y y.npy -b b.npy -g g.npy"
+
+# ---- help and usage (exit 1) -------------------------------------------------
+run "$program" --help
+[ "$rc" -eq 0 ] && grep -q 'Exit codes' stdout && grep -q '^  5  output' stdout &&
+	grep -q '^  2  input file' stdout && grep -q '^  3  dtype or shape' stdout &&
+	grep -q '^  4  device' stdout && grep -q '^  1  usage' stdout
+ok $? "--help exits 0 and documents exit codes 0 to 5"
+run "$program" sum --help
+[ "$rc" -eq 0 ] && grep -q 'gamma-var' stdout && grep -q 'Exit codes' stdout
+ok $? "sum --help exits 0 and describes --gamma-var and the exit codes"
+run "$program"
+[ "$rc" -eq 1 ]
+ok $? "no command: exit 1"
+fails 1 "unknown command" "unknown command 'frobnicate'" "$program" frobnicate
+fails 1 "sum without -o" "-o OUT.npy is required" "$program" sum -x x.npy $sum_args
+fails 1 "sum without -x" "-x X.npy is required" "$program" sum $sum_args -o out.npy
+fails 1 "unknown option" "unknown option --frob" "$program" sum --frob -x x.npy $sum_args -o out.npy
+fails 1 "option without its value" "needs a value" "$program" sum -x x.npy $sum_args -o
+fails 1 "bad --gamma-var" "--gamma-var: 'k' is not fixed, i or j" \
+	"$program" sum -x x.npy $sum_args --gamma-var k -o out.npy
+fails 1 "bad --dtype" "--dtype: 'f16' is not f32 or f64" \
+	"$program" sum -x x.npy $sum_args --dtype f16 -o out.npy
+fails 1 "heatmap without output" "give -o FIG.png, --values V.npy or both" \
+	"$program" heatmap $sum_args
+fails 1 "heatmap --res 0" "--res: '0'" "$program" heatmap $sum_args --res 0 --values v.npy
+
+# ---- input files (exit 2) -------------------------------------------------------
+fails 2 "missing X" "missing.npy (-x): cannot read: No such file" \
+	"$program" sum -x missing.npy $sum_args -o out.npy
+fails 2 "folder as Y" ". (-y): cannot read" "$program" sum -x x.npy -y . -b b.npy -g g.npy -o out.npy
+fails 2 "bad magic" "bad_magic.npy (-x): not a valid .npy file: not a .npy file (bad magic" \
+	"$program" sum -x bad_magic.npy $sum_args -o out.npy
+fails 2 "truncated prefix" "truncated_prefix.npy (-x): not a valid .npy file: truncated header: 9 bytes" \
+	"$program" sum -x truncated_prefix.npy $sum_args -o out.npy
+fails 2 "truncated header" "truncated_header.npy (-x): not a valid .npy file: header length 118 runs past the end" \
+	"$program" sum -x truncated_header.npy $sum_args -o out.npy
+fails 2 "header length past the end" "past_end.npy (-g): not a valid .npy file: header length 32767 runs past" \
+	"$program" sum -x x.npy -y y.npy -b b.npy -g past_end.npy -o out.npy
+fails 2 "data shorter than the shape" "short_data.npy (-x): not a valid .npy file: shape (4, 2) of '<f8' needs 64 data bytes but the file has 60 (truncated)" \
+	"$program" sum -x short_data.npy $sum_args -o out.npy
+fails 2 "data longer than the shape" "long_data.npy (-y): not a valid .npy file: shape (4, 2) of '<f8' needs 64 data bytes but the file has 72" \
+	"$program" sum -x x.npy -y long_data.npy -b b.npy -g g.npy -o out.npy
+fails 2 "unknown dtype" "unknown_dtype.npy (-b): not a valid .npy file: unknown dtype '<q7'" \
+	"$program" sum -x x.npy -y y.npy -b unknown_dtype.npy -g g.npy -o out.npy
+fails 2 "absurd dimension" "absurd.npy (-x): not a valid .npy file: absurd dimension" \
+	"$program" sum -x absurd.npy $sum_args -o out.npy
+fails 2 "shape overflowing size_t" "overflow.npy (-x): not a valid .npy file: absurd shape" \
+	"$program" sum -x overflow.npy $sum_args -o out.npy
+fails 2 "format version 9.0" "unsupported .npy format version 9.0" \
+	"$program" sum -x version9.npy $sum_args -o out.npy
+
+# ---- dtypes and shapes (exit 3) ---------------------------------------------------
+fails 3 "int64 input" "xi8.npy (-x): dtype '<i8' is not supported" \
+	"$program" sum -x xi8.npy $sum_args -o out.npy
+fails 3 "mixed dtypes name every array" "mixed dtypes: -x x4.npy is <f4, -y y.npy is <f8, -b b.npy is <f8, -g g.npy is <f8; pass --dtype" \
+	"$program" sum -x x4.npy $sum_args -o out.npy
+fails 3 "X not 2-d" "x1d.npy (-x): shape (8,) is not (M, D)" \
+	"$program" sum -x x1d.npy $sum_args -o out.npy
+fails 3 "Y with another D" "y3.npy (-y): shape (3, 3) has D = 3 columns but x.npy (-x) has D = 2" \
+	"$program" sum -x x.npy -y y3.npy -b b.npy -g g.npy -o out.npy
+fails 3 "B rows not N" "b_rows.npy (-b): shape (5,) has 5 rows but y.npy has N = 3" \
+	"$program" sum -x x.npy -y y.npy -b b_rows.npy -g g.npy -o out.npy
+fails 3 "K not 1, D or D*D" "g_k3.npy (-g): shape (3,) gives K = 3, which is not 1, D = 2 or D*D = 4" \
+	"$program" sum -x x.npy -y y.npy -b b.npy -g g_k3.npy -o out.npy
+fails 3 "2-d gamma rows not N" "g_wrong_rows.npy (-g): shape (2, 2) has 2 rows but --gamma-var j (the default for 2-d gamma) needs 3" \
+	"$program" sum -x x.npy -y y.npy -b b.npy -g g_wrong_rows.npy -o out.npy
+fails 3 "per-i gamma rows not M" "g_rows.npy (-g): shape (3, 4) has 3 rows but --gamma-var i needs 4" \
+	"$program" sum -x x.npy -y y.npy -b b.npy -g g_rows.npy --gamma-var i -o out.npy
+fails 3 "--gamma-var fixed with several rows" "has 3 rows but --gamma-var fixed needs 1" \
+	"$program" sum -x x.npy -y y.npy -b b.npy -g g_rows.npy --gamma-var fixed -o out.npy
+fails 3 "1-d gamma with --gamma-var j" "g.npy (-g): shape (2,) is one gamma for all pairs; --gamma-var j needs a (3, K) array" \
+	"$program" sum -x x.npy -y y.npy -b b.npy -g g.npy --gamma-var j -o out.npy
+fails 3 "heatmap needs D = 2" "y3.npy (-y): shape (3, 3) has D = 3 columns but the unit square (heatmap) has D = 2" \
+	"$program" heatmap -y y3.npy -b b.npy -g g.npy --values v.npy
+fails 3 "heatmap needs E = 1" "b2.npy (-b): a heatmap needs one weight per point" \
+	"$program" heatmap -y y.npy -b b2.npy -g g.npy --values v.npy
+
+# ---- outputs (exit 5) and files left alone ------------------------------------------
+printf 'precious' >existing.npy
+fails 3 "failed sum leaves an existing OUT alone" "K = 3" \
+	"$program" sum -x x.npy -y y.npy -b b.npy -g g_k3.npy -o existing.npy
+[ "$(cat existing.npy)" = precious ]
+ok $? "the existing OUT still holds its old bytes"
+
+# ---- with a device -----------------------------------------------------------------
+run "$program" devices
+if [ "$rc" -ne 0 ]; then
+	reason="no OpenCL device ($(head -n 1 stderr))"
+	for name in "devices lists a default device" "--device that matches nothing" \
+		"sum of zeros" "sum over an existing OUT" "--time" "Fortran-order X" "OUT into a missing folder" \
+		"OUT is a folder" "heatmap --values" "heatmap PNG" "demo into a file"; do
+		skip "$reason" "$name"
+	done
+else
+	grep -q '^  \* ' stdout && grep -q '^\* default: device [0-9]' stdout && grep -q 'fp64' stdout
+	ok $? "devices lists a default device (marked *) and why"
+	fails 4 "--device that matches nothing" "--device: " \
+		"$program" sum -x x.npy $sum_args --device no-such-device-here -o out.npy
+
+	run "$program" sum -x x.npy $sum_args -o out.npy
+	# (4,) float64: a 128-byte header and 32 bytes of data
+	[ "$rc" -eq 0 ] && [ "$(wc -c <out.npy)" -eq 160 ] && [ ! -s stderr ] &&
+		[ "$(ls -A | grep -c '\.tmp\.')" -eq 0 ]
+	ok $? "sum of zeros: exit 0, (4,) float64 OUT of 160 bytes, no temporary file left" || diag_output
+
+	run "$program" sum -x x.npy -y y.npy -b b2.npy -g g_scalar.npy -o existing.npy
+	[ "$rc" -eq 0 ] && [ "$(wc -c <existing.npy)" -eq 192 ] && head -c 6 existing.npy | grep -q NUMPY
+	ok $? "sum over an existing OUT replaces it whole with the (4, 2) result" || diag_output
+
+	run "$program" sum -x x.npy $sum_args -o out.npy --time
+	[ "$rc" -eq 0 ] && grep -q 'pairs/s' stderr && grep -q ' s, ' stderr
+	ok $? "--time prints the compute time and pairs/s to stderr" || diag_output
+
+	run "$program" sum -x xf.npy -y y.npy -b b.npy -g g.npy -o out.npy
+	[ "$rc" -eq 0 ] && [ "$(wc -c <out.npy)" -eq 160 ]
+	ok $? "a Fortran-order X is accepted (its conversion is checked in test_cli_sum)" || diag_output
+
+	fails 5 "OUT into a missing folder" "-o no/such/folder/out.npy: cannot create a temporary file there" \
+		"$program" sum -x x.npy $sum_args -o no/such/folder/out.npy
+	mkdir adir
+	fails 5 "OUT is a folder" "-o adir: cannot rename" \
+		"$program" sum -x x.npy $sum_args -o adir
+
+	run "$program" heatmap -y y.npy -b b.npy -g g.npy --res 10 --values v.npy
+	# (10, 10) float64: 128-byte header, 800 bytes of data
+	[ "$rc" -eq 0 ] && [ "$(wc -c <v.npy)" -eq 928 ]
+	ok $? "heatmap --values writes the (10, 10) grid" || diag_output
+
+	run "$program" heatmap -y y.npy -b b.npy -g g.npy --res 10 -o fig.png
+	if grep -q 'built without cairo' stderr; then
+		skip "built without cairo" "heatmap PNG"
+	else
+		[ "$rc" -eq 0 ] && [ "$(od -An -c -N4 fig.png | tr -d ' ')" = '211PNG' ]
+		ok $? "heatmap -o writes a PNG file" || diag_output
+	fi
+
+	printf 'not a folder' >afile
+	fails 5 "demo into a file" "-o afile: " "$program" demo -o afile
+fi
+
+echo "1..$count"
+exit $failed
