@@ -119,6 +119,7 @@ int cli_heatmap(int argc, char **argv)
 	double *grid_double = NULL;
 	aniso_ctx *ctx = NULL;
 	aniso_shape shape;
+	aniso_dtype dtype;
 	struct figure_panel panel;
 	size_t grid_shape[2], i;
 	char err[512];
@@ -135,19 +136,20 @@ int cli_heatmap(int argc, char **argv)
 		if (status != CLI_OK)
 			goto cleanup;
 	}
+	status = cli_inputs_dtype(inputs, 3, opt.dtype, &dtype);
+	if (status != CLI_OK)
+		goto cleanup;
 	status = cli_check_shapes(opt.res * opt.res, 2, "the unit square (heatmap)", &y, &b, &g,
 				  opt.gamma_var, &shape, &b_is_1d);
 	if (status != CLI_OK)
 		goto cleanup;
+	shape.dtype = dtype;
 	if (shape.E != 1) {
 		status = cli_fail(CLI_SHAPE, "%s (-b): a heatmap needs one weight per point, (N,) or "
 					     "(N, 1), not E = %zu columns",
 				  b.path, shape.E);
 		goto cleanup;
 	}
-	status = cli_inputs_dtype(inputs, 3, opt.dtype, &shape.dtype);
-	if (status != CLI_OK)
-		goto cleanup;
 	status = cli_context_create(opt.device, &ctx);
 	if (status != CLI_OK)
 		goto cleanup;

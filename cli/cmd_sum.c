@@ -133,6 +133,7 @@ int cli_sum(int argc, char **argv)
 	void *out = NULL;
 	aniso_ctx *ctx = NULL;
 	aniso_shape shape;
+	aniso_dtype dtype;
 	size_t out_shape[2], i;
 	char err[512], x_what[300];
 	int status, b_is_1d = 0, code;
@@ -150,6 +151,11 @@ int cli_sum(int argc, char **argv)
 		if (status != CLI_OK)
 			goto cleanup;
 	}
+	/* dtypes first: an int or datetime array is the problem to report, not
+	 * whatever its shape happens to be */
+	status = cli_inputs_dtype(inputs, 4, opt.dtype, &dtype);
+	if (status != CLI_OK)
+		goto cleanup;
 	if (x.file.array.ndim != 2 || x.file.array.shape[1] == 0) {
 		npy_shape_string(x.file.array.shape, x.file.array.ndim, err, sizeof(err));
 		status = cli_fail(CLI_SHAPE, "%s (-x): shape %s is not (M, D) with D >= 1", x.path,
@@ -161,9 +167,7 @@ int cli_sum(int argc, char **argv)
 				  &g, opt.gamma_var, &shape, &b_is_1d);
 	if (status != CLI_OK)
 		goto cleanup;
-	status = cli_inputs_dtype(inputs, 4, opt.dtype, &shape.dtype);
-	if (status != CLI_OK)
-		goto cleanup;
+	shape.dtype = dtype;
 
 	status = cli_context_create(opt.device, &ctx);
 	if (status != CLI_OK)

@@ -191,15 +191,42 @@ static int valid_size_for_kind(char kind, size_t size)
 	}
 }
 
-/* "<f8", ">i4", "|u1", "<U10": byte order, kind letter, decimal size. */
+/* "[ns]" and the like after a datetime's "M8" or "m8". */
+static int is_time_unit(const char *d)
+{
+	size_t i = 0;
+
+	if (d[0] == '\0')
+		return 1;
+	if (d[0] != '[')
+		return 0;
+	for (i = 1; d[i] >= 'a' && d[i] <= 'z'; ++i)
+		;
+	for (; d[i] >= 'A' && d[i] <= 'Z'; ++i)
+		;
+	return i > 1 && d[i] == ']' && d[i + 1] == '\0';
+}
+
+/* "<f8", ">i4", "|u1", "<U10", "<M8[ns]": byte order, kind, size. */
 static int parse_descr(struct npy_array *out, char *err, size_t err_size)
 {
 	const char *d = out->descr;
 	size_t size = 0, i = 2;
 	char order = d[0], kind = order ? d[1] : '\0';
 
-	if ((order != '<' && order != '>' && order != '|') || kind == '\0' ||
-	    !strchr("biufcSUV", kind) || d[2] == '\0')
+	if (order != '<' && order != '>' && order != '|')
+		goto unknown;
+	if (kind == 'O') {
+		/* the data would be a pickle, not numbers */
+		set_error(err, err_size, "dtype '%s': object arrays (pickled Python objects) are not supported",
+			  d);
+		return -1;
+	}
+	if ((kind == 'M' || kind == 'm') && d[2] == '8' && is_time_unit(d + 3)) {
+		size = 8;
+		goto known;
+	}
+	if (kind == '\0' || !strchr("biufcSUV", kind) || d[2] == '\0')
 		goto unknown;
 	for (; d[i] != '\0'; ++i) {
 		if (d[i] < '0' || d[i] > '9' || size > 1000000)
@@ -211,12 +238,12 @@ static int parse_descr(struct npy_array *out, char *err, size_t err_size)
 		if (size == 0)
 			goto unknown;
 		size *= 4;
-		kind = 'U';
 	} else if (!valid_size_for_kind(kind, size)) {
 		goto unknown;
 	}
 	if (order == '|' && size > 1 && kind != 'S' && kind != 'V')
 		goto unknown;
+known:
 	out->byte_order = order;
 	out->kind = kind;
 	out->itemsize = size;

@@ -23,7 +23,7 @@ struct npy_array {
 	int major, minor;          /* format version                        */
 	char descr[NPY_DESCR_MAX]; /* as written, e.g. "<f8"                */
 	char byte_order;           /* '<', '>' or '|' (1-byte types)        */
-	char kind;                 /* 'f', 'i', 'u', 'b', 'c', 'S', 'U', 'V' */
+	char kind;                 /* 'f', 'i', 'u', 'b', 'c', 'S', 'U', 'V', 'M', 'm' */
 	size_t itemsize;           /* bytes per element                     */
 	int fortran_order;
 	size_t ndim;

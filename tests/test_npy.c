@@ -190,6 +190,11 @@ static void test_conversions(void)
 	n = make_file(file, sizeof(file), "<i8", 0, shape, 2, 1, fortran_data, 48);
 	ok = n && npy_parse(file, n, &a, NULL, 0) == 0 && a.kind == 'i' && !npy_is_float(&a);
 	CHECK(ok, "an int64 file parses but is not a float array");
+
+	n = make_file(file, sizeof(file), "<M8[ns]", 0, shape, 2, 1, fortran_data, 48);
+	ok = n && npy_parse(file, n, &a, NULL, 0) == 0 && a.kind == 'M' && a.itemsize == 8 &&
+	     !npy_is_float(&a);
+	CHECK(ok, "a datetime64[ns] file parses but is not a float array");
 }
 
 /* ---- malformed corpus --------------------------------------------------- */
@@ -266,6 +271,10 @@ static size_t build_corpus(struct bad_file *c, size_t capacity)
 		"{'descr': '=f8', 'fortran_order': False, 'shape': ()}", 8);
 	v1_file(BAD("empty_dtype", "unknown dtype ''"),
 		"{'descr': '', 'fortran_order': False, 'shape': ()}", 8);
+	v1_file(BAD("object_dtype", "object arrays (pickled Python objects) are not supported"),
+		"{'descr': '|O', 'fortran_order': False, 'shape': (1,)}", 8);
+	v1_file(BAD("datetime_bad_unit", "unknown dtype '<M8[ns'"),
+		"{'descr': '<M8[ns', 'fortran_order': False, 'shape': ()}", 8);
 	v1_file(BAD("structured_dtype", "structured dtypes are not supported"),
 		"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': ()}", 8);
 	v1_file(BAD("shape_not_tuple", "not a tuple"),
