@@ -7,7 +7,9 @@
  *   bench_anisocl [--quick | --full] [options] > results.csv
  *
  * Sections (--sections, comma-separated):
- *   square    M = N, the nine gamma modes x dtypes x D x sizes
+ *   square    M = N, the nine gamma modes x dtypes x D at 1e4; two modes
+ *             at 1e5; 1e6 only as an estimate (a sum takes minutes)
+ *   wide      M = 1e4, N = 1e5, every mode: stands for M = N = 1e5
  *   skinny    M = 16, N = 1e7 and M = 1e7, N = 16, each next to the square
  *             shape with the same M*N
  *   host      aniso_sum on host arrays (transfers included) next to
@@ -40,7 +42,8 @@
 struct options {
 	int quick;
 	int reps;              /* timed repetitions after the warm-up */
-	double max_case_s;     /* skip an implementation's case above this */
+	double max_sum_s;      /* skip a case whose single sum exceeds this */
+	double max_case_s;     /* fewer repetitions (>= 3) above this */
 	double warm_pairs;     /* size of the warm-up run that also estimates */
 	unsigned modes;        /* bit (var*3 + kind) */
 	unsigned dtypes;       /* bit 0 float32, bit 1 float64 */
@@ -112,15 +115,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench_anisocl [--quick|--full] [options]\n"
-		"  --sections LIST   square,skinny,host,latency,accuracy,memory (or all)\n"
+		"  --sections LIST   square,wide,skinny,host,latency,accuracy,memory (or all)\n"
 		"  --modes LIST      e.g. fixed-iso,per_j-full (default all nine)\n"
 		"  --dtypes LIST     f32,f64\n"
 		"  --dims LIST       e.g. 2,3,8\n"
 		"  --sizes LIST      M = N of the square section, e.g. 1e4,1e5,1e6\n"
-		"  --large-dims LIST dims that also run at M = N >= 1e5\n"
+		"  --large-dims LIST dims of the wide section (M = 1e4, N = 1e5)\n"
 		"  --reps R          timed repetitions after one warm-up\n"
-		"  --max-case-seconds S  skip a case whose R repetitions would\n"
-		"                    take longer than S (estimated from the warm-up)\n"
+		"  --max-sum-seconds S   skip a case whose one sum would take longer\n"
+		"                    than S (estimated from the warm-up; default 60)\n"
+		"  --max-case-seconds S  fewer repetitions (never under 3) when R sums\n"
+		"                    would take longer than S (default 90)\n"
 		"  --E E             columns of b (default 1)\n"
 		"  --no-baseline     do not run the plain-C baseline\n"
 		"Prints CSV on stdout, progress on stderr.\n");
@@ -128,14 +133,15 @@ static void usage(FILE *f)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	static const size_t quick_sizes[] = {10000, 100000};
+	static const size_t quick_sizes[] = {10000};
 	static const size_t full_sizes[] = {10000, 100000, 1000000};
 	const char *modes = NULL, *dtypes = NULL, *dims = NULL, *sizes = NULL;
 	const char *large = NULL, *sections = NULL;
 	int reps = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->max_case_s = 60;
+	o->max_sum_s = 60;
+	o->max_case_s = 90;
 	o->warm_pairs = 2e8;
 	o->E = 1;
 	o->baseline = 1;
@@ -170,6 +176,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 				large = val;
 			else if (!strcmp(arg, "--reps"))
 				reps = atoi(val);
+			else if (!strcmp(arg, "--max-sum-seconds"))
+				o->max_sum_s = atof(val);
 			else if (!strcmp(arg, "--max-case-seconds"))
 				o->max_case_s = atof(val);
 			else if (!strcmp(arg, "--E"))
@@ -198,16 +206,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->n_sizes = parse_list(sizes, o->sizes, 8);
 	} else if (o->quick) {
 		memcpy(o->sizes, quick_sizes, sizeof(quick_sizes));
-		o->n_sizes = 2;
+		o->n_sizes = 1;
 	} else {
 		memcpy(o->sizes, full_sizes, sizeof(full_sizes));
 		o->n_sizes = 3;
 	}
-	/* D = 8 at 1e5 and above costs several minutes per dtype and mode:
-	 * the full run keeps its large sizes for the dims of the targets. */
+	/* D = 8 at N = 1e5 costs minutes per dtype and mode: the wide
+	 * section keeps to the dims of the targets. */
 	o->n_large_dims = parse_list(large ? large : "2,3", o->large_dims, 8);
 	snprintf(o->sections, sizeof(o->sections), "%s",
-		 sections ? sections : "square,skinny,host,latency,accuracy,memory");
+		 sections ? sections : "square,wide,skinny,host,latency,accuracy,memory");
 	return o->modes && o->dtypes && o->n_dims && o->n_sizes && o->E ? 0 : -1;
 }
 
@@ -419,12 +427,19 @@ static int time_case(struct runner *r, const struct options *o, int reps,
 		goto out;
 	t_warm = bench_now() - t0;
 	estimate = t_warm * (double)s->M / (double)m_warm;
-	if (estimate * reps > o->max_case_s) {
+	if (estimate > o->max_sum_s) {
 		snprintf(note, note_size,
-			 "skipped: %d sums estimated at %.0f s each (%.3g pairs/s on %zu rows)",
-			 reps, estimate, pairs_warm / t_warm, m_warm);
+			 "skipped: one sum estimated at %.0f s (%.3g pairs/s on %zu rows)",
+			 estimate, pairs_warm / t_warm, m_warm);
 		rc = 1;
 		goto out;
+	}
+	/* Long cases get fewer repetitions, but three at least: a median
+	 * of fewer says nothing about the spread. */
+	if (estimate * reps > o->max_case_s) {
+		reps = (int)(o->max_case_s / estimate);
+		if (reps < 3)
+			reps = 3;
 	}
 	if (m_warm != s->M && r->prepare(r, s->M))
 		goto out;
@@ -550,9 +565,11 @@ static aniso_shape make_shape(size_t M, size_t N, size_t D, size_t E, int var,
 /* Sections                                                            */
 /* ------------------------------------------------------------------ */
 
-/* The quick run keeps two modes at 1e5: the shapes of the earlier
- * measurements quoted in the issue (D = 2 diagonal, D = 3 full). */
-static int quick_large(size_t D, int var, int kind)
+/* M = N = 1e5 costs 5-20 s a sum here, so the square section runs it for
+ * two modes only: the shapes of the earlier measurements quoted in the
+ * issue (D = 2 diagonal, D = 3 full, fixed gamma).  Every mode runs at
+ * N = 1e5 in the wide section. */
+static int representative(size_t D, int var, int kind)
 {
 	return var == ANISO_GAMMA_FIXED &&
 	       ((D == 2 && kind == BENCH_DIAG) || (D == 3 && kind == BENCH_FULL));
@@ -575,15 +592,42 @@ static void section_square(aniso_ctx *ctx, const struct options *o)
 							continue;
 						s = make_shape(n, n, D, o->E, var, kind,
 							       dt ? ANISO_FLOAT64 : ANISO_FLOAT32);
-						if (n >= 100000 &&
-						    (!in_list(D, o->large_dims, o->n_large_dims) ||
-						     (o->quick && !quick_large(D, var, kind)))) {
+						if (n >= 100000 && !representative(D, var, kind)) {
 							csv_row("square", "anisocl", &s, NULL, "skipped",
-								"skipped: not in this run's large dims/modes");
+								"skipped: M = N >= 1e5 runs two modes; "
+								"see the wide section");
 							continue;
 						}
 						run_case(ctx, o, "square", &s, 0, o->baseline);
 					}
+}
+
+/*
+ * M = 1e4 rows against N = 1e5, every mode: stands for M = N = 1e5 at a
+ * tenth of the time.  Rows are independent and 1e4 of them already make
+ * hundreds of work-groups, so pairs/s does not depend on M here; the
+ * square section checks that on two modes.
+ */
+static void section_wide(aniso_ctx *ctx, const struct options *o)
+{
+	const size_t M = 10000, N = 100000;
+
+	for (int dt = 0; dt < 2; ++dt)
+		for (size_t di = 0; di < o->n_large_dims; ++di)
+			for (int var = 0; var < 3; ++var)
+				for (int kind = 0; kind < 3; ++kind) {
+					const size_t D = o->large_dims[di];
+					aniso_shape s;
+
+					if (!(o->dtypes & (1u << dt)) ||
+					    !(o->modes & (1u << (var * 3 + kind))))
+						continue;
+					if (o->quick && (dt || !representative(D, var, kind)))
+						continue;
+					s = make_shape(M, N, D, o->E, var, kind,
+						       dt ? ANISO_FLOAT64 : ANISO_FLOAT32);
+					run_case(ctx, o, "wide", &s, 0, o->baseline);
+				}
 }
 
 /*
@@ -607,7 +651,7 @@ static void section_skinny(aniso_ctx *ctx, const struct options *o)
 					if (!(o->dtypes & (1u << dt)) ||
 					    !(o->modes & (1u << (var * 3 + kind))) || D > 3)
 						continue;
-					if (o->quick && !quick_large(D, var, kind))
+					if (o->quick && (dt || !representative(D, var, kind)))
 						continue;
 					s = make_shape(side, side, D, o->E, var, kind, dtype);
 					run_case(ctx, o, "skinny_ref", &s, 0, 0);
@@ -627,7 +671,8 @@ static void section_host(aniso_ctx *ctx, const struct options *o)
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); ++k) {
 			aniso_shape s;
 
-			if (!(o->dtypes & (1u << dt)) || (o->quick && sizes[k] > 10000))
+			/* 1e5 costs a minute per dtype: float32 only. */
+			if (!(o->dtypes & (1u << dt)) || (sizes[k] > 10000 && (o->quick || dt)))
 				continue;
 			s = make_shape(sizes[k], sizes[k], 3, o->E, ANISO_GAMMA_FIXED,
 				       BENCH_DIAG, dt ? ANISO_FLOAT64 : ANISO_FLOAT32);
@@ -1031,6 +1076,8 @@ int main(int argc, char **argv)
 		section_host(ctx, &o);
 	if (has_section(&o, "square"))
 		section_square(ctx, &o);
+	if (has_section(&o, "wide"))
+		section_wide(ctx, &o);
 	if (has_section(&o, "skinny"))
 		section_skinny(ctx, &o);
 	fprintf(stderr, "bench_anisocl: done in %.0f s\n", bench_now() - t_start);
