@@ -285,6 +285,9 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 	/* fp64 needs at least the IEEE basics the spec lists for doubles. */
 	caps->has_fp64 = (fp64 & CL_FP_FMA) && (fp64 & CL_FP_ROUND_TO_NEAREST) &&
 			 (fp64 & CL_FP_INF_NAN);
+	/* Test switches: pretend there is no fp64, or less memory. */
+	if (getenv("ANISOCL_PRETEND_NO_FP64"))
+		caps->has_fp64 = 0;
 	/* An artificial cap, for tests of the "too large" paths. */
 	cap_env = getenv("ANISOCL_MAX_ALLOC_BYTES");
 	if (cap_env && *cap_env) {

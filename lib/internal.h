@@ -84,6 +84,7 @@ struct aniso_kernel_config {
 	size_t D, E, K;
 	aniso_gamma_var gamma_var;
 	enum aniso_strategy strategy;
+	size_t lanes;      /* rows i per work-item (vector width VW)        */
 	size_t work_group; /* work-items per group along i (= tile of j)  */
 	size_t chunk;      /* terms summed plainly before a compensated add */
 };

@@ -1,0 +1,196 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reference.h"
+#include "test_common.h"
+
+double dtype_tolerance(aniso_dtype dtype)
+{
+	return dtype == ANISO_FLOAT64 ? TOL_FLOAT64 : TOL_FLOAT32;
+}
+
+const char *gamma_var_label(aniso_gamma_var var)
+{
+	return var == ANISO_GAMMA_FIXED ? "fixed" : var == ANISO_GAMMA_PER_I ? "per-i" : "per-j";
+}
+
+const char *metric_label(size_t K, size_t D)
+{
+	return K == 1 ? "iso" : K == D ? "diag" : "full";
+}
+
+static double uniform(tap_rng *rng, double lo, double hi)
+{
+	return lo + (hi - lo) * tap_uniform(rng);
+}
+
+/* One gamma row of K numbers for dimension D, scaled by `scale`. */
+static void random_gamma_row(tap_rng *rng, size_t D, size_t K, double scale, double *g)
+{
+	size_t k, l, m;
+
+	if (K == 1) {
+		g[0] = scale * uniform(rng, 0.5, 2.0);
+		return;
+	}
+	if (K == D) {
+		for (k = 0; k < D; ++k)
+			g[k] = scale * uniform(rng, 0.3, 3.0);
+		return;
+	}
+	/* G = A A^T / D + 0.5 Id (positive definite), plus an antisymmetric part. */
+	{
+		double *a = malloc(D * D * sizeof(*a));
+
+		for (k = 0; k < D * D; ++k)
+			a[k] = uniform(rng, -1, 1);
+		for (k = 0; k < D; ++k)
+			for (l = 0; l < D; ++l) {
+				double s = 0;
+
+				for (m = 0; m < D; ++m)
+					s += a[k * D + m] * a[l * D + m];
+				g[k * D + l] = scale * (s / (double)D + (k == l ? 0.5 : 0));
+			}
+		for (k = 0; k < D; ++k)
+			for (l = k + 1; l < D; ++l) {
+				double t = scale * uniform(rng, -0.5, 0.5);
+
+				g[k * D + l] += t;
+				g[l * D + k] -= t;
+			}
+		free(a);
+	}
+}
+
+/* Fill n doubles and their dtype copy, rounding to float first if needed. */
+static void *typed_copy(double *v, size_t n, aniso_dtype dtype)
+{
+	size_t k;
+
+	if (dtype == ANISO_FLOAT64) {
+		double *t = malloc((n ? n : 1) * sizeof(*t));
+
+		memcpy(t, v, n * sizeof(*t));
+		return t;
+	} else {
+		float *t = malloc((n ? n : 1) * sizeof(*t));
+
+		for (k = 0; k < n; ++k) {
+			t[k] = (float)v[k];
+			v[k] = t[k];
+		}
+		return t;
+	}
+}
+
+int problem_make(struct problem *p, tap_rng *rng, aniso_dtype dtype, size_t M,
+		 size_t N, size_t D, size_t E, size_t K, aniso_gamma_var var)
+{
+	size_t rows = var == ANISO_GAMMA_FIXED ? 1 : var == ANISO_GAMMA_PER_I ? M : N;
+	/* Exponents of order one: |x - y|^2 is about D/6 for uniform points. */
+	double scale = 3.0 / (double)D;
+	size_t k;
+
+	memset(p, 0, sizeof(*p));
+	p->shape = (aniso_shape){M, N, D, E, K, rows, var, dtype};
+	p->x = malloc((M * D + 1) * sizeof(double));
+	p->y = malloc((N * D + 1) * sizeof(double));
+	p->b = malloc((N * E + 1) * sizeof(double));
+	p->gamma = malloc((rows * K + 1) * sizeof(double));
+	if (!p->x || !p->y || !p->b || !p->gamma)
+		return -1;
+	for (k = 0; k < M * D; ++k)
+		p->x[k] = tap_uniform(rng);
+	for (k = 0; k < N * D; ++k)
+		p->y[k] = tap_uniform(rng);
+	for (k = 0; k < N * E; ++k)
+		p->b[k] = uniform(rng, -1, 1);
+	for (k = 0; k < rows; ++k)
+		random_gamma_row(rng, D, K, scale, p->gamma + k * K);
+	p->xt = typed_copy(p->x, M * D, dtype);
+	p->yt = typed_copy(p->y, N * D, dtype);
+	p->bt = typed_copy(p->b, N * E, dtype);
+	p->gammat = typed_copy(p->gamma, rows * K, dtype);
+	return 0;
+}
+
+void problem_free(struct problem *p)
+{
+	free(p->x);
+	free(p->y);
+	free(p->b);
+	free(p->gamma);
+	free(p->xt);
+	free(p->yt);
+	free(p->bt);
+	free(p->gammat);
+}
+
+int problem_check(aniso_ctx *ctx, const struct problem *p, double tol,
+		  double *worst_ratio)
+{
+	const aniso_shape *s = &p->shape;
+	size_t n = s->M * s->E, k, worst = 0;
+	double *ref = malloc((n + 1) * sizeof(double));
+	double *scale = malloc((n + 1) * sizeof(double));
+	void *out = malloc((n + 1) * (s->dtype == ANISO_FLOAT64 ? 8 : 4));
+	double worst_r = 0;
+	int err, ok = 0;
+
+	if (!ref || !scale || !out)
+		goto out;
+	err = aniso_sum(ctx, s, p->xt, p->yt, p->bt, p->gammat, out);
+	if (err) {
+		tap_diag("aniso_sum: %s: %s", aniso_strerror(err), aniso_ctx_errmsg(ctx));
+		goto out;
+	}
+	reference_sum(s->M, s->N, s->D, s->E, s->K, (int)s->gamma_var, p->x, p->y,
+		      p->b, p->gamma, ref, scale);
+	ok = 1;
+	for (k = 0; k < n; ++k) {
+		double got = s->dtype == ANISO_FLOAT64 ? ((double *)out)[k] : ((float *)out)[k];
+		/* The smallest normal number keeps an all-underflow row testable. */
+		double r = fabs(got - ref[k]) / (scale[k] + 1e-300);
+
+		if (!(r <= tol))
+			ok = 0;
+		if (!(r <= worst_r)) {
+			worst_r = r;
+			worst = k;
+		}
+	}
+	if (!ok)
+		tap_diag("worst entry %zu: got %.17g, reference %.17g, sum|term| %.3g, ratio %.3g > %.1g",
+			 worst, s->dtype == ANISO_FLOAT64 ? ((double *)out)[worst] : ((float *)out)[worst],
+			 ref[worst], scale[worst], worst_r, tol);
+out:
+	if (worst_ratio)
+		*worst_ratio = worst_r;
+	free(out);
+	free(scale);
+	free(ref);
+	return ok;
+}
+
+aniso_ctx *context_or_skip(void)
+{
+	char why[1024];
+	aniso_ctx *ctx = NULL;
+	int err = aniso_ctx_create(&ctx, why, sizeof(why));
+
+	if (err == ANISO_ERR_NO_DEVICE) {
+		tap_skip_all("no OpenCL device: %s", why);
+		return NULL;
+	}
+	if (err) {
+		/* A device that exists but fails is a failure, not a skip. */
+		tap_plan(1);
+		tap_ok(0, "aniso_ctx_create: %s: %s", aniso_strerror(err), why);
+		return NULL;
+	}
+	tap_diag("device: %s", aniso_ctx_device_name(ctx));
+	return ctx;
+}

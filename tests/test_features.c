@@ -1,0 +1,347 @@
+/*
+ * Features around the sum: reproducibility, small M with large N,
+ * device-resident arrays, the disk cache (cold, warm, corrupted), a
+ * caller-supplied OpenCL context, kernel sources from a folder, build
+ * failures with their log, the device list, and float32 accuracy on long
+ * sums.
+ */
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reference.h"
+#include "test_common.h"
+
+static void test_version(void)
+{
+	tap_ok(aniso_version_number() == ANISO_VERSION_NUMBER &&
+		       strcmp(aniso_version_string(), ANISO_VERSION_STRING) == 0,
+	       "runtime version %s matches the header", aniso_version_string());
+}
+
+static void test_reproducible(aniso_ctx *ctx, tap_rng *rng)
+{
+	struct problem p;
+	float *a = malloc(16 * 3 * sizeof(float)), *c = malloc(16 * 3 * sizeof(float));
+	int ok;
+
+	problem_make(&p, rng, ANISO_FLOAT32, 16, 200000, 3, 3, 3, ANISO_GAMMA_PER_J);
+	ok = aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, a) == ANISO_OK &&
+	     aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, c) == ANISO_OK &&
+	     memcmp(a, c, 16 * 3 * sizeof(float)) == 0;
+	tap_ok(ok, "two runs are bitwise equal (M = 16, N = 2e5, many j-blocks)");
+	tap_ok(problem_check(ctx, &p, TOL_FLOAT32, NULL),
+	       "small M, large N matches the reference (M = 16, N = 2e5)");
+	problem_free(&p);
+	free(a);
+	free(c);
+}
+
+/* A float32 sum of N positive terms of like size: the compensated
+ * summation must keep the error near one rounding, not N of them. */
+static void test_long_sum_accuracy(aniso_ctx *ctx, tap_rng *rng)
+{
+	const size_t M = 32, N = 1000000, D = 3;
+	float *x = malloc(M * D * sizeof(float)), *y = malloc(N * D * sizeof(float));
+	float *b = malloc(N * sizeof(float)), *out = malloc(M * sizeof(float)), g = 1.0f;
+	double *xd = malloc(M * D * sizeof(double)), *yd = malloc(N * D * sizeof(double));
+	double *bd = malloc(N * sizeof(double)), *ref = malloc(M * sizeof(double)), gd = 1.0;
+	aniso_shape s = {M, N, D, 1, 1, 1, ANISO_GAMMA_FIXED, ANISO_FLOAT32};
+	double worst = 0;
+	size_t k;
+
+	for (k = 0; k < M * D; ++k)
+		xd[k] = x[k] = (float)tap_uniform(rng);
+	for (k = 0; k < N * D; ++k)
+		yd[k] = y[k] = (float)tap_uniform(rng);
+	for (k = 0; k < N; ++k)
+		bd[k] = b[k] = (float)(0.5 + tap_uniform(rng));
+	if (aniso_sum(ctx, &s, x, y, b, &g, out) == ANISO_OK) {
+		reference_sum(M, N, D, 1, 1, 0, xd, yd, bd, &gd, ref, NULL);
+		for (k = 0; k < M; ++k)
+			worst = fmax(worst, fabs(out[k] - ref[k]) / ref[k]);
+	} else {
+		worst = INFINITY;
+	}
+	/* 2e-7 is 1.7 float32 ulps of the sum: a plain float sum of 1e6 terms
+	 * is off by ~1e-4, a blocked one by ~1e-6. */
+	tap_ok(worst <= 2e-7, "float32, N = 1e6 positive terms: max relative error %.3g <= 2e-7", worst);
+	free(x), free(y), free(b), free(out), free(xd), free(yd), free(bd), free(ref);
+}
+
+static void test_device_arrays(aniso_ctx *ctx, tap_rng *rng)
+{
+	struct problem p;
+	aniso_array *ax = NULL, *ay = NULL, *ab = NULL, *ag = NULL, *ao = NULL, *bad = NULL;
+	float host[40 * 2], dev[40 * 2];
+	int ok, err;
+
+	problem_make(&p, rng, ANISO_FLOAT32, 40, 900, 2, 2, 4, ANISO_GAMMA_PER_I);
+	ok = aniso_array_create(ctx, ANISO_FLOAT32, 40, 2, p.xt, &ax) == ANISO_OK &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 900, 2, p.yt, &ay) == ANISO_OK &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 900, 2, p.bt, &ab) == ANISO_OK &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 40, 4, p.gammat, &ag) == ANISO_OK &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 40, 2, NULL, &ao) == ANISO_OK &&
+	     aniso_sum_arrays(ctx, ax, ay, ab, ag, ANISO_GAMMA_PER_I, ao) == ANISO_OK &&
+	     aniso_array_read(ao, dev) == ANISO_OK &&
+	     aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, host) == ANISO_OK &&
+	     memcmp(host, dev, sizeof(host)) == 0;
+	tap_ok(ok, "device arrays give the host call's result, bitwise");
+	/* New weights on the same points: the optimisation loop's case. */
+	((float *)p.bt)[0] += 1.0f;
+	p.b[0] = ((float *)p.bt)[0];
+	ok = aniso_array_write(ab, p.bt) == ANISO_OK &&
+	     aniso_sum_arrays(ctx, ax, ay, ab, ag, ANISO_GAMMA_PER_I, ao) == ANISO_OK &&
+	     aniso_array_read(ao, dev) == ANISO_OK &&
+	     aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, host) == ANISO_OK &&
+	     memcmp(host, dev, sizeof(host)) == 0 && problem_check(ctx, &p, TOL_FLOAT32, NULL);
+	tap_ok(ok, "after aniso_array_write of b the sum follows");
+	err = aniso_array_create(ctx, ANISO_FLOAT32, 41, 2, NULL, &bad);
+	err = err ? err : aniso_sum_arrays(ctx, ax, ay, ab, ag, ANISO_GAMMA_PER_I, bad);
+	tap_ok(err == ANISO_ERR_SHAPE && strstr(aniso_ctx_errmsg(ctx), "out is 41 x 2"),
+	       "an out array of the wrong shape: ERR_SHAPE naming out");
+	err = aniso_sum_arrays(ctx, ax, ay, ab, ag, ANISO_GAMMA_PER_J, ao);
+	tap_ok(err == ANISO_ERR_BAD_GAMMA_VAR, "per-i gamma passed as per-j: ERR_BAD_GAMMA_VAR");
+	tap_ok(aniso_sum_arrays(ctx, ax, NULL, ab, ag, ANISO_GAMMA_PER_I, ao) == ANISO_ERR_NULL_ARG &&
+		       strstr(aniso_ctx_errmsg(ctx), "y is NULL"),
+	       "a NULL array: ERR_NULL_ARG naming it");
+	aniso_array_free(bad);
+	aniso_array_free(ao);
+	aniso_array_free(ag);
+	aniso_array_free(ab);
+	aniso_array_free(ay);
+	aniso_array_free(ax);
+	aniso_array_free(NULL);
+	problem_free(&p);
+}
+
+/* Files in dir whose name ends in .bin; the last one's path in last. */
+static int count_entries(const char *dir, char *last, size_t last_size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 4 && strcmp(e->d_name + len - 4, ".bin") == 0) {
+			++n;
+			if (last)
+				snprintf(last, last_size, "%s/%s", dir, e->d_name);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+static int sum_in_fresh_context(tap_rng *rng, const char *cache_dir)
+{
+	aniso_ctx *ctx = NULL;
+	struct problem p;
+	char why[512];
+	int ok;
+
+	setenv("ANISOCL_CACHE_DIR", cache_dir, 1);
+	ok = aniso_ctx_create(&ctx, why, sizeof(why)) == ANISO_OK;
+	ok = ok && problem_make(&p, rng, ANISO_FLOAT32, 50, 60, 5, 1, 25, ANISO_GAMMA_FIXED) == 0;
+	ok = ok && problem_check(ctx, &p, TOL_FLOAT32, NULL);
+	if (ctx)
+		problem_free(&p);
+	aniso_ctx_free(ctx);
+	return ok;
+}
+
+static void test_disk_cache(tap_rng *rng)
+{
+	char dir[] = "/tmp/anisocl-cache-XXXXXX", entry[1024] = "", *saved;
+	const char *old = getenv("ANISOCL_CACHE_DIR");
+	struct stat st;
+	FILE *f;
+	int n;
+
+	saved = old ? strdup(old) : NULL;
+	if (!mkdtemp(dir)) {
+		tap_ok(0, "mkdtemp");
+		free(saved);
+		return;
+	}
+	tap_ok(sum_in_fresh_context(rng, dir) && count_entries(dir, entry, sizeof(entry)) == 1,
+	       "cold cache: correct sum, one entry written");
+	tap_ok(sum_in_fresh_context(rng, dir) && count_entries(dir, NULL, 0) == 1,
+	       "warm cache: correct sum from the stored binary, no new entry");
+	/* Corrupt the payload in the middle: the hash check must catch it. */
+	n = stat(entry, &st) == 0 && (f = fopen(entry, "r+b")) != NULL;
+	if (n) {
+		fseek(f, st.st_size / 2, SEEK_SET);
+		fputs("garbage!", f);
+		fclose(f);
+	}
+	tap_ok(n && sum_in_fresh_context(rng, dir) && count_entries(dir, NULL, 0) == 1,
+	       "corrupted entry: rebuilt from source, correct sum");
+	/* Truncated to a header's worth: also rejected. */
+	n = truncate(entry, 20) == 0;
+	tap_ok(n && sum_in_fresh_context(rng, dir) && stat(entry, &st) == 0 && st.st_size > 20,
+	       "truncated entry: rebuilt and rewritten");
+	tap_ok(sum_in_fresh_context(rng, "/proc/no-such-dir/anisocl"),
+	       "unwritable cache folder: correct sum all the same");
+	remove(entry);
+	rmdir(dir);
+	if (saved)
+		setenv("ANISOCL_CACHE_DIR", saved, 1);
+	else
+		unsetenv("ANISOCL_CACHE_DIR");
+	free(saved);
+}
+
+static void test_caller_context(tap_rng *rng)
+{
+	cl_platform_id platform;
+	cl_device_id device;
+	cl_context context = NULL;
+	cl_command_queue queue = NULL;
+	aniso_ctx *ctx = NULL;
+	struct problem p;
+	char why[512];
+	cl_int status;
+	int ok;
+
+	status = clGetPlatformIDs(1, &platform, NULL);
+	if (status == CL_SUCCESS)
+		status = clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &device, NULL);
+	if (status == CL_SUCCESS)
+		context = clCreateContext(NULL, 1, &device, NULL, NULL, &status);
+	if (status == CL_SUCCESS)
+		queue = clCreateCommandQueue(context, device, 0, &status);
+	if (status != CL_SUCCESS) {
+		tap_ok(0, "setting up a caller's OpenCL context: %d", status);
+		tap_ok(0, "caller's context still valid");
+		goto out;
+	}
+	problem_make(&p, rng, ANISO_FLOAT32, 33, 129, 2, 1, 2, ANISO_GAMMA_PER_J);
+	ok = aniso_ctx_create_from_cl(context, device, queue, &ctx, why, sizeof(why)) == ANISO_OK &&
+	     problem_check(ctx, &p, TOL_FLOAT32, NULL);
+	problem_free(&p);
+	aniso_ctx_free(ctx);
+	tap_ok(ok, "a caller-supplied context, device and queue: correct sum");
+	/* The library released only its own references. */
+	tap_ok(clFinish(queue) == CL_SUCCESS, "caller's queue still valid after aniso_ctx_free");
+out:
+	if (queue)
+		clReleaseCommandQueue(queue);
+	if (context)
+		clReleaseContext(context);
+}
+
+static void test_kernel_dir(tap_rng *rng)
+{
+	const char *srcdir = getenv("top_srcdir");
+	char path[1024], broken_dir[] = "/tmp/anisocl-cl-XXXXXX", file[1100];
+	aniso_ctx *ctx = NULL;
+	struct problem p;
+	char why[512];
+	const char *names[] = {"real.cl", "metric_iso.cl", "formula_gauss.cl"};
+	aniso_shape tiny = {1, 1, 2, 2, 1, 1, ANISO_GAMMA_FIXED, ANISO_FLOAT64};
+	double small[8] = {0}, result[2];
+	int ok, err, k;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cl", srcdir ? srcdir : ".");
+	setenv("ANISOCL_CACHE", "off", 1);
+	setenv("ANISOCL_KERNEL_DIR", path, 1);
+	ok = aniso_ctx_create(&ctx, why, sizeof(why)) == ANISO_OK &&
+	     problem_make(&p, rng, ANISO_FLOAT64, 20, 30, 2, 1, 1, ANISO_GAMMA_FIXED) == 0 &&
+	     problem_check(ctx, &p, TOL_FLOAT64, NULL);
+	tap_ok(ok, "ANISOCL_KERNEL_DIR=%s: sources read from the folder", path);
+	/* A folder with a broken reduction file: the build log must come back. */
+	if (mkdtemp(broken_dir)) {
+		for (k = 0; k < 3; ++k) {
+			char src[1100], line[512];
+			FILE *in;
+
+			snprintf(src, sizeof(src), "%s/%s", path, names[k]);
+			snprintf(file, sizeof(file), "%s/%s", broken_dir, names[k]);
+			in = fopen(src, "r");
+			f = fopen(file, "w");
+			while (in && f && fgets(line, sizeof(line), in))
+				fputs(line, f);
+			if (in)
+				fclose(in);
+			if (f)
+				fclose(f);
+		}
+		snprintf(file, sizeof(file), "%s/reduce_j.cl", broken_dir);
+		f = fopen(file, "w");
+		if (f) {
+			fputs("__kernel void partial_sums(void) { this_is_not_opencl; }\n", f);
+			fclose(f);
+		}
+		setenv("ANISOCL_KERNEL_DIR", broken_dir, 1);
+		/* Configurations this context has not compiled yet. */
+		err = aniso_sum(ctx, &tiny, small, small, small, small, result);
+		if (!tap_ok(err == ANISO_ERR_BUILD && strstr(aniso_ctx_errmsg(ctx), "build log") &&
+				    strstr(aniso_ctx_errmsg(ctx), "this_is_not_opencl"),
+			    "a kernel that does not compile: ERR_BUILD with the device's build log"))
+			tap_diag("%d: %s", err, aniso_ctx_errmsg(ctx));
+		remove(file);
+		for (k = 0; k < 3; ++k) {
+			snprintf(file, sizeof(file), "%s/%s", broken_dir, names[k]);
+			remove(file);
+		}
+		/* A folder without the files. */
+		tiny.K = 4;
+		err = aniso_sum(ctx, &tiny, small, small, small, small, result);
+		tap_ok(err == ANISO_ERR_KERNEL_SOURCE && strstr(aniso_ctx_errmsg(ctx), broken_dir),
+		       "a kernel folder without the sources: ERR_KERNEL_SOURCE naming the path");
+		rmdir(broken_dir);
+	} else {
+		tap_ok(0, "mkdtemp");
+		tap_ok(0, "mkdtemp");
+	}
+	unsetenv("ANISOCL_KERNEL_DIR");
+	unsetenv("ANISOCL_CACHE");
+	problem_free(&p);
+	aniso_ctx_free(ctx);
+}
+
+static void test_device_list(void)
+{
+	aniso_device_info info[16];
+	size_t count = 0;
+	int def = -1;
+	char why[128];
+
+	tap_ok(aniso_device_list(info, 16, &count, &def, why, sizeof(why)) == ANISO_OK && count >= 1 &&
+		       def >= 0 && (size_t)def < count && info[0].compute_units >= 1 && why[0],
+	       "device list: %zu device(s), default %d (%s)", count, def, why);
+}
+
+int main(void)
+{
+	aniso_ctx *ctx = context_or_skip();
+	tap_rng rng;
+
+	if (!ctx)
+		return tap_done();
+	tap_rng_seed(&rng, tap_seed_from_env());
+	tap_plan(20);
+	test_version();
+	test_reproducible(ctx, &rng);
+	test_long_sum_accuracy(ctx, &rng);
+	test_device_arrays(ctx, &rng);
+	test_disk_cache(&rng);
+	test_caller_context(&rng);
+	test_kernel_dir(&rng);
+	test_device_list();
+	aniso_ctx_free(ctx);
+	return tap_done();
+}
