@@ -37,9 +37,10 @@ static const char usage_text[] =
 	"  4  device or library error (no OpenCL device, no float64, OpenCL\n"
 	"     failure)\n"
 	"  5  output error (an output file or folder could not be written)\n"
-	"On any failure one line on stderr says what and where, and no output\n"
-	"file is created or changed: outputs are written to a temporary file\n"
-	"in the same folder and renamed into place when complete.\n";
+	"On any failure one line on stderr says what and where.  Every output\n"
+	"is written to a temporary file in its folder and renamed into place\n"
+	"when complete, so none is ever left half-written; a failed `sum`\n"
+	"creates or changes no file at all.\n";
 
 int cli_fail(int code, const char *fmt, ...)
 {
