@@ -5,9 +5,11 @@ inline realv metric_sqdist(const realv diff[D], const gammav g[K])
 {
 	realv s = 0;
 
+	#pragma unroll
 	for (int k = 0; k < D; ++k) {
 		realv row = 0;
 
+		#pragma unroll
 		for (int l = 0; l < D; ++l)
 			row = fma(g[k * D + l], diff[l], row);
 		s = fma(diff[k], row, s);

@@ -34,6 +34,7 @@ inline realv load_lanes(__global const real *restrict a, ulong cols, ulong i0,
 {
 	real lanes[VW];
 
+	#pragma unroll
 	for (int l = 0; l < VW; ++l)
 		lanes[l] = scale * a[min(i0 + l, M - 1) * cols + k];
 	return VLOAD(lanes);
@@ -46,12 +47,15 @@ inline void load_rows(__global const real *restrict x,
 		      __global const real *restrict gamma, ulong i0, ulong M,
 		      realv xi[D], gammav g[K])
 {
+	#pragma unroll
 	for (int k = 0; k < D; ++k)
 		xi[k] = load_lanes(x, D, i0, M, k, 1);
 #if GAMMA_VAR == GAMMA_PER_I
+	#pragma unroll
 	for (int k = 0; k < K; ++k)
 		g[k] = load_lanes(gamma, K, i0, M, k, LOG2E_R);
 #elif GAMMA_VAR == GAMMA_FIXED
+	#pragma unroll
 	for (int k = 0; k < K; ++k)
 		g[k] = LOG2E_R * gamma[k];
 #endif
@@ -63,6 +67,7 @@ inline void accumulate_pair(const realv xi[D], const real yj[D],
 {
 	realv diff[D], s;
 
+	#pragma unroll
 	for (int k = 0; k < D; ++k)
 		diff[k] = xi[k] - yj[k];
 	s = metric_sqdist(diff, g);
@@ -70,6 +75,7 @@ inline void accumulate_pair(const realv xi[D], const real yj[D],
 	s *= LOG2E_R;
 #endif
 	s = radial_weight(s);
+	#pragma unroll
 	for (int e = 0; e < E; ++e)
 		chunk[e] = fma(s, (realv)bj[e], chunk[e]);
 }
@@ -77,10 +83,12 @@ inline void accumulate_pair(const realv xi[D], const real yj[D],
 inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 		       ulong M, const realv sum[E], const realv compensation[E])
 {
+	#pragma unroll
 	for (int e = 0; e < E; ++e) {
 		real lanes[VW];
 
 		VSTORE(sum[e] + compensation[e], lanes);
+		#pragma unroll
 		for (int l = 0; l < VW; ++l)
 			if (i0 + l < M)
 				partial[(block * M + i0 + l) * E + e] = lanes[l];
@@ -111,6 +119,7 @@ partial_sums(ulong M, ulong N, ulong j_block_len,
 #endif
 
 	load_rows(x, gamma, i0, M, xi, g);
+	#pragma unroll
 	for (int e = 0; e < E; ++e)
 		sum[e] = compensation[e] = 0;
 
@@ -121,21 +130,26 @@ partial_sums(ulong M, ulong N, ulong j_block_len,
 		const ulong j_stop = min(j0 + CHUNK, j_end);
 		realv chunk[E];
 
+		#pragma unroll
 		for (int e = 0; e < E; ++e)
 			chunk[e] = 0;
 		for (ulong j = j0; j < j_stop; ++j) {
 			real yj[D], bj[E];
 
+			#pragma unroll
 			for (int k = 0; k < D; ++k)
 				yj[k] = y[j * D + k];
+			#pragma unroll
 			for (int e = 0; e < E; ++e)
 				bj[e] = b[j * E + e];
 #if GAMMA_VAR == GAMMA_PER_J
+			#pragma unroll
 			for (int k = 0; k < K; ++k)
 				g[k] = gamma[j * K + k];
 #endif
 			accumulate_pair(xi, yj, g, bj, chunk);
 		}
+		#pragma unroll
 		for (int e = 0; e < E; ++e)
 			sum[e] = compensated_add(sum[e], &compensation[e], chunk[e]);
 	}
@@ -153,21 +167,26 @@ partial_sums(ulong M, ulong N, ulong j_block_len,
 			g_tile[q] = gamma[t0 * K + q];
 #endif
 		barrier(CLK_LOCAL_MEM_FENCE);
+		#pragma unroll
 		for (int e = 0; e < E; ++e)
 			chunk[e] = 0;
 		for (uint jj = 0; jj < tile_len; ++jj) {
 			real yj[D], bj[E];
 
+			#pragma unroll
 			for (int k = 0; k < D; ++k)
 				yj[k] = y_tile[jj * D + k];
+			#pragma unroll
 			for (int e = 0; e < E; ++e)
 				bj[e] = b_tile[jj * E + e];
 #if GAMMA_VAR == GAMMA_PER_J
+			#pragma unroll
 			for (int k = 0; k < K; ++k)
 				g[k] = g_tile[jj * K + k];
 #endif
 			accumulate_pair(xi, yj, g, bj, chunk);
 		}
+		#pragma unroll
 		for (int e = 0; e < E; ++e)
 			sum[e] = compensated_add(sum[e], &compensation[e], chunk[e]);
 		barrier(CLK_LOCAL_MEM_FENCE);
