@@ -187,7 +187,7 @@ static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
 	s->gamma_rows = gamma->rows;
 	s->gamma_var = gamma_var;
 	s->dtype = x->dtype;
-	return aniso_validate_shape(ctx, s);
+	return aniso_validate_shape(ctx, s, 1);
 }
 
 /* One zero-fill for N = 0. */

@@ -175,8 +175,10 @@ int aniso_scratch_get(aniso_ctx *ctx, enum aniso_scratch_slot slot,
 
 /* ---- validate.c -------------------------------------------------- */
 
-/* Check a shape against the rules and the device; names the culprit. */
-int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *shape);
+/* Check a shape against the rules; names the culprit.  check_limits: also
+ * against the device's allocation limits (device arrays cannot stream). */
+int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *shape,
+			 int check_limits);
 /* Byte counts of every array of a valid shape. */
 struct aniso_bytes {
 	size_t x, y, b, gamma, out;
@@ -188,5 +190,12 @@ void aniso_shape_bytes(const aniso_shape *shape, struct aniso_bytes *bytes);
 /* Run a validated sum on device buffers; M > 0 and N > 0. */
 int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 		      cl_mem y, cl_mem b, cl_mem gamma, cl_mem out);
+
+/* ---- host_sum.c -------------------------------------------------- */
+
+/* Rows of x (and out) and of y per pass, so that every buffer fits the
+ * device; both equal M and N when the problem fits at once. */
+int aniso_stream_chunks(aniso_ctx *ctx, const aniso_shape *shape,
+			size_t *rows_i, size_t *rows_j);
 
 #endif

@@ -1,8 +1,6 @@
-/* Running a sum: the block-reduction over j (partial sums, then a fixed-order
- * combine), and the host-array entry point around it. */
+/* Running a sum on device buffers: the block-reduction over j (partial sums,
+ * then a fixed-order combine). */
 #include "config.h"
-
-#include <string.h>
 
 #include "internal.h"
 
@@ -93,95 +91,5 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 	if (status != CL_SUCCESS)
 		err = aniso_cl_fail(&ctx->msg, "clFinish", status);
 out:
-	return err;
-}
-
-/* Copy one host array into a scratch buffer (non-blocking: the queue is
- * in order and the host array outlives the call). */
-static int upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name,
-		  const void *host, size_t bytes, cl_mem *buffer)
-{
-	cl_int status;
-	int err;
-
-	err = aniso_scratch_get(ctx, slot, bytes, buffer);
-	if (err != ANISO_OK) {
-		aniso_msg_append(&ctx->msg, " (for %s)", name);
-		return err;
-	}
-	status = clEnqueueWriteBuffer(ctx->queue, *buffer, CL_FALSE, 0, bytes, host,
-				      0, NULL, NULL);
-	if (status != CL_SUCCESS)
-		return aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer", status);
-	return ANISO_OK;
-}
-
-static const char *first_null(const aniso_shape *s, const void *x, const void *y,
-			      const void *b, const void *gamma, const void *out)
-{
-	/* An empty array may be NULL; M = 0 needs no x and no out. */
-	if (s->M > 0 && !x)
-		return "x";
-	if (s->N > 0 && !y)
-		return "y";
-	if (s->N > 0 && !b)
-		return "b";
-	if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !gamma)
-		return "gamma";
-	if (s->M > 0 && !out)
-		return "out";
-	return NULL;
-}
-
-int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
-	      const void *y, const void *b, const void *gamma, void *out)
-{
-	struct aniso_bytes bytes;
-	cl_mem bx, by, bb, bg, bo;
-	const char *missing;
-	cl_int status;
-	int err;
-
-	if (!ctx)
-		return ANISO_ERR_NULL_ARG;
-	pthread_mutex_lock(&ctx->lock);
-	aniso_msg_clear(&ctx->msg);
-	err = aniso_validate_shape(ctx, shape);
-	if (err != ANISO_OK)
-		goto out;
-	missing = first_null(shape, x, y, b, gamma, out);
-	if (missing) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
-				    "%s is NULL: expected a host array", missing);
-		goto out;
-	}
-	aniso_shape_bytes(shape, &bytes);
-	if (shape->M == 0)
-		goto out;
-	if (shape->N == 0) {
-		memset(out, 0, bytes.out);
-		goto out;
-	}
-	if ((err = upload(ctx, SCRATCH_X, "x", x, bytes.x, &bx)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_Y, "y", y, bytes.y, &by)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK)
-		goto out;
-	err = aniso_scratch_get(ctx, SCRATCH_OUT, bytes.out, &bo);
-	if (err != ANISO_OK)
-		goto out;
-	err = aniso_sum_buffers(ctx, shape, bx, by, bb, bg, bo);
-	if (err != ANISO_OK)
-		goto out;
-	status = clEnqueueReadBuffer(ctx->queue, bo, CL_TRUE, 0, bytes.out, out, 0,
-				     NULL, NULL);
-	if (status != CL_SUCCESS)
-		err = aniso_cl_fail(&ctx->msg, "clEnqueueReadBuffer(out)", status);
-out:
-	if (err != ANISO_OK)
-		/* Pending writes read the caller's arrays: finish them before
-		 * returning, whatever failed. */
-		(void)clFinish(ctx->queue);
-	pthread_mutex_unlock(&ctx->lock);
 	return err;
 }

@@ -76,7 +76,26 @@ static int check_bytes(aniso_ctx *ctx, const char *name, size_t rows,
 	return ANISO_OK;
 }
 
-int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *s)
+/* Byte counts must fit size_t even when the arrays will be streamed. */
+static int check_overflow(aniso_ctx *ctx, const aniso_shape *s)
+{
+	const char *names[5] = {"x", "y", "b", "gamma", "out"};
+	size_t rows[5] = {s->M, s->N, s->N, s->gamma_rows, s->M};
+	size_t cols[5] = {s->D, s->D, s->E, s->K, s->E};
+	size_t elem = aniso_dtype_size(s->dtype);
+	int k, overflow = 0;
+
+	for (k = 0; k < 5; ++k) {
+		(void)mul3(rows[k], cols[k], elem, &overflow);
+		if (overflow)
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_OVERFLOW,
+					     "%s: %zu rows x %zu columns x %zu bytes overflows size_t",
+					     names[k], rows[k], cols[k], elem);
+	}
+	return ANISO_OK;
+}
+
+int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *s, int check_limits)
 {
 	size_t expected_rows, elem, DD;
 	struct aniso_bytes bytes;
@@ -132,6 +151,8 @@ int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *s)
 				     "(cl_khr_fp64): use ANISO_FLOAT32 or another device",
 				     ctx->caps.name);
 	elem = aniso_dtype_size(s->dtype);
+	if (!check_limits)
+		return check_overflow(ctx, s);
 	if ((err = check_bytes(ctx, "x", s->M, "M", s->D, "D", elem)) != ANISO_OK ||
 	    (err = check_bytes(ctx, "y", s->N, "N", s->D, "D", elem)) != ANISO_OK ||
 	    (err = check_bytes(ctx, "b", s->N, "N", s->E, "E", elem)) != ANISO_OK ||

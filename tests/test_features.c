@@ -313,6 +313,49 @@ static void test_kernel_dir(tap_rng *rng)
 	aniso_ctx_free(ctx);
 }
 
+/* Under a small artificial allocation cap the host call streams x, y, b and
+ * gamma through the device in chunks: same answer, reproducibly. */
+static void test_streaming(tap_rng *rng)
+{
+	static const aniso_gamma_var vars[3] = {ANISO_GAMMA_FIXED, ANISO_GAMMA_PER_I,
+						ANISO_GAMMA_PER_J};
+	aniso_ctx *ctx = NULL;
+	char why[512];
+	int v;
+
+	/* 4 KiB per buffer: chunks of 341 rows of a float32 3-vector. */
+	setenv("ANISOCL_MAX_ALLOC_BYTES", "4096", 1);
+	if (aniso_ctx_create(&ctx, why, sizeof(why)) != ANISO_OK) {
+		unsetenv("ANISOCL_MAX_ALLOC_BYTES");
+		for (v = 0; v < 4; ++v)
+			tap_ok(0, "context with a 4 KiB allocation cap: %s", why);
+		return;
+	}
+	unsetenv("ANISOCL_MAX_ALLOC_BYTES");
+	for (v = 0; v < 3; ++v) {
+		struct problem p;
+		aniso_dtype dtype = v == 1 ? ANISO_FLOAT64 : ANISO_FLOAT32;
+
+		problem_make(&p, rng, dtype, 700, 2500, 3, 2, v == 2 ? 9 : 3, vars[v]);
+		tap_ok(problem_check(ctx, &p, dtype_tolerance(dtype), NULL),
+		       "streamed under a 4 KiB cap: %s %s M=700 N=2500 matches the reference",
+		       dtype == ANISO_FLOAT64 ? "float64" : "float32", gamma_var_label(vars[v]));
+		if (v == 2) {
+			size_t bytes = 700 * 2 * sizeof(float);
+			float *a = malloc(bytes), *c = malloc(bytes);
+
+			tap_ok(aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, a) == ANISO_OK &&
+				       aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, c) == ANISO_OK &&
+				       memcmp(a, c, bytes) == 0,
+			       "streamed sums are bitwise reproducible");
+			free(a);
+			free(c);
+		}
+		problem_free(&p);
+	}
+	aniso_ctx_free(ctx);
+}
+
 static void test_device_list(void)
 {
 	aniso_device_info info[16];
@@ -333,7 +376,7 @@ int main(void)
 	if (!ctx)
 		return tap_done();
 	tap_rng_seed(&rng, tap_seed_from_env());
-	tap_plan(20);
+	tap_plan(24);
 	test_version();
 	test_reproducible(ctx, &rng);
 	test_long_sum_accuracy(ctx, &rng);
@@ -341,6 +384,7 @@ int main(void)
 	test_disk_cache(&rng);
 	test_caller_context(&rng);
 	test_kernel_dir(&rng);
+	test_streaming(&rng);
 	test_device_list();
 	aniso_ctx_free(ctx);
 	return tap_done();

@@ -1,0 +1,240 @@
+/*
+ * Fault injection: this program defines the OpenCL entry points that a sum
+ * uses, so the library's calls land here first (the executable's symbols
+ * come first in the dynamic lookup); each wrapper forwards to the real
+ * function (dlsym RTLD_NEXT) unless it is the call chosen to fail.
+ *
+ * For every failure point of a sum on a fresh context: the call returns an
+ * error whose message names the failing OpenCL call, `out` is untouched,
+ * the same context then gives the right answer, and once the context is
+ * freed no buffer, program or kernel is left alive.
+ */
+#define CL_TARGET_OPENCL_VERSION 120
+#define CL_USE_DEPRECATED_OPENCL_1_2_APIS
+#include <CL/cl.h>
+
+#include <dlfcn.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_common.h"
+
+/* ---- the shim ----------------------------------------------------------- */
+
+static long calls;         /* intercepted calls since the last reset        */
+static long fail_at;       /* 1-based index of the call to fail; 0: none    */
+static const char *failed; /* name of the call that was made to fail        */
+static long live_buffers, live_programs, live_kernels;
+
+static void *real(const char *name)
+{
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (!f) {
+		fprintf(stderr, "test_faults: no real %s\n", name);
+		abort();
+	}
+	return f;
+}
+
+/* Count the call; 1 when this one must fail. */
+static int should_fail(const char *name)
+{
+	if (fail_at > 0 && ++calls == fail_at) {
+		failed = name;
+		return 1;
+	}
+	if (fail_at <= 0)
+		++calls;
+	return 0;
+}
+
+#define REAL(name) ((__typeof__(&name))real(#name))
+
+cl_mem clCreateBuffer(cl_context c, cl_mem_flags f, size_t s, void *h, cl_int *e)
+{
+	cl_mem m;
+
+	if (should_fail("clCreateBuffer")) {
+		if (e)
+			*e = CL_MEM_OBJECT_ALLOCATION_FAILURE;
+		return NULL;
+	}
+	m = REAL(clCreateBuffer)(c, f, s, h, e);
+	if (m)
+		++live_buffers;
+	return m;
+}
+
+cl_int clReleaseMemObject(cl_mem m)
+{
+	--live_buffers;
+	return REAL(clReleaseMemObject)(m);
+}
+
+cl_int clEnqueueWriteBuffer(cl_command_queue q, cl_mem m, cl_bool b, size_t o, size_t s,
+			    const void *p, cl_uint n, const cl_event *w, cl_event *ev)
+{
+	if (should_fail("clEnqueueWriteBuffer"))
+		return CL_OUT_OF_RESOURCES;
+	return REAL(clEnqueueWriteBuffer)(q, m, b, o, s, p, n, w, ev);
+}
+
+cl_int clEnqueueReadBuffer(cl_command_queue q, cl_mem m, cl_bool b, size_t o, size_t s,
+			   void *p, cl_uint n, const cl_event *w, cl_event *ev)
+{
+	if (should_fail("clEnqueueReadBuffer"))
+		return CL_OUT_OF_RESOURCES;
+	return REAL(clEnqueueReadBuffer)(q, m, b, o, s, p, n, w, ev);
+}
+
+cl_int clEnqueueNDRangeKernel(cl_command_queue q, cl_kernel k, cl_uint d, const size_t *o,
+			      const size_t *g, const size_t *l, cl_uint n, const cl_event *w,
+			      cl_event *ev)
+{
+	if (should_fail("clEnqueueNDRangeKernel"))
+		return CL_OUT_OF_RESOURCES;
+	return REAL(clEnqueueNDRangeKernel)(q, k, d, o, g, l, n, w, ev);
+}
+
+cl_int clSetKernelArg(cl_kernel k, cl_uint i, size_t s, const void *v)
+{
+	if (should_fail("clSetKernelArg"))
+		return CL_INVALID_ARG_VALUE;
+	return REAL(clSetKernelArg)(k, i, s, v);
+}
+
+cl_int clFinish(cl_command_queue q)
+{
+	if (should_fail("clFinish"))
+		return CL_OUT_OF_RESOURCES;
+	return REAL(clFinish)(q);
+}
+
+cl_program clCreateProgramWithSource(cl_context c, cl_uint n, const char **s, const size_t *l,
+				     cl_int *e)
+{
+	cl_program p;
+
+	if (should_fail("clCreateProgramWithSource")) {
+		if (e)
+			*e = CL_OUT_OF_HOST_MEMORY;
+		return NULL;
+	}
+	p = REAL(clCreateProgramWithSource)(c, n, s, l, e);
+	if (p)
+		++live_programs;
+	return p;
+}
+
+cl_int clBuildProgram(cl_program p, cl_uint n, const cl_device_id *d, const char *o,
+		      void(CL_CALLBACK *cb)(cl_program, void *), void *u)
+{
+	if (should_fail("clBuildProgram"))
+		return CL_OUT_OF_HOST_MEMORY;
+	return REAL(clBuildProgram)(p, n, d, o, cb, u);
+}
+
+cl_int clReleaseProgram(cl_program p)
+{
+	--live_programs;
+	return REAL(clReleaseProgram)(p);
+}
+
+cl_kernel clCreateKernel(cl_program p, const char *name, cl_int *e)
+{
+	cl_kernel k;
+
+	if (should_fail("clCreateKernel")) {
+		if (e)
+			*e = CL_OUT_OF_RESOURCES;
+		return NULL;
+	}
+	k = REAL(clCreateKernel)(p, name, e);
+	if (k)
+		++live_kernels;
+	return k;
+}
+
+cl_int clReleaseKernel(cl_kernel k)
+{
+	--live_kernels;
+	return REAL(clReleaseKernel)(k);
+}
+
+/* ---- the test ----------------------------------------------------------- */
+
+#define SENTINEL 4242.0f
+
+static int out_untouched(const float *out, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; ++k)
+		if (out[k] != SENTINEL)
+			return 0;
+	return 1;
+}
+
+int main(void)
+{
+	struct problem p;
+	aniso_ctx *ctx;
+	tap_rng rng;
+	float out[40 * 2];
+	long points, k;
+	int err;
+
+	/* Builds from source every time: the disk cache's own failures are
+	 * quiet by design (it falls back to building). */
+	setenv("ANISOCL_CACHE", "off", 1);
+	ctx = context_or_skip();
+	if (!ctx)
+		return tap_done();
+	tap_rng_seed(&rng, tap_seed_from_env());
+	/* N large enough for several j-blocks, so the combine pass runs too. */
+	problem_make(&p, &rng, ANISO_FLOAT32, 40, 3000, 3, 2, 3, ANISO_GAMMA_PER_J);
+	aniso_ctx_free(ctx);
+
+	/* Count the failure points of one sum on a fresh context. */
+	live_buffers = live_programs = live_kernels = 0;
+	aniso_ctx_create(&ctx, NULL, 0);
+	calls = 0;
+	fail_at = 0;
+	err = aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, out);
+	points = calls;
+	aniso_ctx_free(ctx);
+	tap_plan((int)(3 * points + 2));
+	tap_ok(err == ANISO_OK && points > 10, "a sum on a fresh context makes %ld OpenCL calls", points);
+	tap_ok(live_buffers == 0 && live_programs == 0 && live_kernels == 0,
+	       "nothing left alive after aniso_ctx_free");
+
+	for (k = 1; k <= points; ++k) {
+		int usable;
+
+		aniso_ctx_create(&ctx, NULL, 0);
+		for (size_t q = 0; q < 80; ++q)
+			out[q] = SENTINEL;
+		calls = 0;
+		fail_at = k;
+		failed = NULL;
+		err = aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, out);
+		fail_at = 0;
+		if (!tap_ok(err != ANISO_OK && failed && strstr(aniso_ctx_errmsg(ctx), failed) &&
+				    out_untouched(out, 80),
+			    "failure %ld (%s): %s, message names the call, out untouched", k,
+			    failed ? failed : "?", aniso_err_name(err)))
+			tap_diag("message: %s", aniso_ctx_errmsg(ctx));
+		usable = problem_check(ctx, &p, TOL_FLOAT32, NULL);
+		tap_ok(usable, "failure %ld: the context gives the right answer next", k);
+		aniso_ctx_free(ctx);
+		if (!tap_ok(live_buffers == 0 && live_programs == 0 && live_kernels == 0,
+			    "failure %ld: no OpenCL object leaked", k))
+			tap_diag("live buffers %ld, programs %ld, kernels %ld", live_buffers,
+				 live_programs, live_kernels);
+	}
+	problem_free(&p);
+	return tap_done();
+}
