@@ -43,7 +43,8 @@ struct options {
 	int quick;
 	int reps;              /* timed repetitions after the warm-up */
 	double max_sum_s;      /* skip a case whose single sum exceeds this */
-	double max_case_s;     /* fewer repetitions (>= 3) above this */
+	double max_case_s;     /* fewer repetitions (>= 3) when the sums of
+				  all implementations of a case exceed this */
 	double warm_pairs;     /* size of the warm-up run that also estimates */
 	unsigned modes;        /* bit (var*3 + kind) */
 	unsigned dtypes;       /* bit 0 float32, bit 1 float64 */
@@ -83,14 +84,6 @@ static size_t parse_list(const char *s, size_t *out, size_t cap)
 	return n;
 }
 
-static int in_list(size_t v, const size_t *list, size_t n)
-{
-	for (size_t i = 0; i < n; ++i)
-		if (list[i] == v)
-			return 1;
-	return 0;
-}
-
 /* "fixed-iso,per_j-full" or "all" into the mode bit set. */
 static unsigned parse_modes(const char *s)
 {
@@ -124,8 +117,8 @@ static void usage(FILE *f)
 		"  --reps R          timed repetitions after one warm-up\n"
 		"  --max-sum-seconds S   skip a case whose one sum would take longer\n"
 		"                    than S (estimated from the warm-up; default 60)\n"
-		"  --max-case-seconds S  fewer repetitions (never under 3) when R sums\n"
-		"                    would take longer than S (default 90)\n"
+		"  --max-case-seconds S  fewer repetitions (never under 3) when R\n"
+		"                    rounds would take longer than S (default 150)\n"
 		"  --E E             columns of b (default 1)\n"
 		"  --no-baseline     do not run the plain-C baseline\n"
 		"Prints CSV on stdout, progress on stderr.\n");
@@ -141,7 +134,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->max_sum_s = 60;
-	o->max_case_s = 90;
+	o->max_case_s = 150;
 	o->warm_pairs = 2e8;
 	o->E = 1;
 	o->baseline = 1;
@@ -400,20 +393,20 @@ static void omp_release(struct runner *r)
 }
 
 /*
- * Warm up on the first m_warm rows, estimate the full case from it, skip
- * when reps full sums would exceed the limit, else time them.  Returns 0
- * with *st filled, 1 when skipped (note says why), -1 on failure.
+ * Warm up on the first m_warm rows (the kernel compile or cache load and
+ * the first touch of the pages need no more), estimate one full sum from
+ * it, and prepare the full size unless one sum would exceed the limit.
+ * Returns 0 with *estimate set, 1 when skipped, -1 on failure (note says
+ * why).
  */
-static int time_case(struct runner *r, const struct options *o, int reps,
-		     struct bench_stats *st, char *note, size_t note_size)
+static int warm_up(struct runner *r, const struct options *o, double *estimate,
+		   char *note, size_t note_size)
 {
 	const aniso_shape *s = &r->data->shape;
-	double pairs_warm, t0, t_warm, estimate, *t = NULL;
+	double pairs_warm, t0, t_warm;
 	size_t m_warm;
 	int rc = -1;
 
-	/* The warm-up compiles (or loads) the kernel and touches the pages;
-	 * a part of the rows is enough for that and for the estimate. */
 	m_warm = (size_t)(o->warm_pairs / (double)s->N);
 	if (m_warm < 64)
 		m_warm = 64;
@@ -426,38 +419,20 @@ static int time_case(struct runner *r, const struct options *o, int reps,
 	if (r->run(r, m_warm))
 		goto out;
 	t_warm = bench_now() - t0;
-	estimate = t_warm * (double)s->M / (double)m_warm;
-	if (estimate > o->max_sum_s) {
+	*estimate = t_warm * (double)s->M / (double)m_warm;
+	if (*estimate > o->max_sum_s) {
 		snprintf(note, note_size,
 			 "skipped: one sum estimated at %.0f s (%.3g pairs/s on %zu rows)",
-			 estimate, pairs_warm / t_warm, m_warm);
+			 *estimate, pairs_warm / t_warm, m_warm);
 		rc = 1;
 		goto out;
 	}
-	/* Long cases get fewer repetitions, but three at least: a median
-	 * of fewer says nothing about the spread. */
-	if (estimate * reps > o->max_case_s) {
-		reps = (int)(o->max_case_s / estimate);
-		if (reps < 3)
-			reps = 3;
-	}
 	if (m_warm != s->M && r->prepare(r, s->M))
 		goto out;
-	t = malloc(sizeof(double) * (size_t)reps);
-	if (!t)
-		goto out;
-	for (int k = 0; k < reps; ++k) {
-		t0 = bench_now();
-		if (r->run(r, s->M))
-			goto out;
-		t[k] = bench_now() - t0;
-	}
-	bench_stats_of(t, reps, st);
 	rc = 0;
 out:
 	if (rc < 0)
 		snprintf(note, note_size, "failed: %s", r->err);
-	free(t);
 	return rc;
 }
 
@@ -485,62 +460,116 @@ static double max_rel_diff(const aniso_shape *s, const void *a, const void *ref)
 
 enum impl_id { IMPL_LIB, IMPL_HOST, IMPL_OMP };
 
+static void print_case(FILE *f, const char *section, const aniso_shape *shape)
+{
+	fprintf(f, "  %-10s %s D=%zu %s-%s M=%zu N=%zu:", section,
+		shape->dtype == ANISO_FLOAT64 ? "f64" : "f32", shape->D,
+		bench_var_name(shape->gamma_var),
+		bench_kind_name(bench_kind_of(shape->K, shape->D)), shape->M, shape->N);
+}
+
 /*
- * Run one case: the library on device arrays, then (when asked) aniso_sum
- * on host arrays and the baseline, side by side on the same data.
+ * Run one case: the library on device arrays and, when asked, aniso_sum
+ * on host arrays and the baseline, on the same data.  After the warm-ups
+ * the timed sums go in rounds, one of each implementation in turn, so that
+ * a change of load on this shared machine during the case falls on all of
+ * them alike and their ratio stays honest.
  */
 static void run_case(aniso_ctx *ctx, const struct options *o, const char *section,
 		     const aniso_shape *shape, int with_host, int with_omp)
 {
 	static const char *impl_names[] = {"anisocl", "anisocl_host", "plain_c"};
+	const double pairs = (double)shape->M * (double)shape->N;
+	struct runner r[3];
 	struct bench_data data;
-	void *outs[3] = {NULL, NULL, NULL};
-	int done[3] = {0, 0, 0};
-	char note[320];
+	struct bench_stats st[3];
+	double *t[3] = {NULL, NULL, NULL}, estimate[3] = {0, 0, 0}, total = 0;
+	int want[3] = {1, with_host, with_omp}, state[3] = {-1, -1, -1};
+	char note[3][320];
+	int reps = o->reps;
 
+	memset(r, 0, sizeof(r));
 	if (bench_data_make(&data, shape, SEED ^ shape->M ^ (shape->N << 20))) {
 		csv_row(section, "anisocl", shape, NULL, "failed", "host out of memory");
 		return;
 	}
+	print_case(stderr, section, shape);
 	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
-		struct runner r;
-		struct bench_stats st;
-		int rc;
-
-		if ((id == IMPL_HOST && !with_host) || (id == IMPL_OMP && !with_omp))
+		note[id][0] = 0;
+		if (!want[id])
 			continue;
-		memset(&r, 0, sizeof(r));
-		r.impl = impl_names[id];
-		r.data = &data;
-		r.ctx = ctx;
-		r.out = outs[id] = calloc(shape->M * shape->E + 1, elem(shape));
-		r.prepare = id == IMPL_LIB ? lib_prepare : id == IMPL_HOST ? host_prepare : omp_prepare;
-		r.run = id == IMPL_LIB ? lib_run : id == IMPL_HOST ? host_run : omp_run;
-		r.release = id == IMPL_LIB ? lib_release : id == IMPL_HOST ? host_release : omp_release;
-		note[0] = 0;
-		fprintf(stderr, "  %-8s %-12s %s D=%zu %s-%s M=%zu N=%zu ... ", section,
-			r.impl, shape->dtype == ANISO_FLOAT64 ? "f64" : "f32", shape->D,
-			bench_var_name(shape->gamma_var),
-			bench_kind_name(bench_kind_of(shape->K, shape->D)), shape->M, shape->N);
-		rc = r.out ? time_case(&r, o, o->reps, &st, note, sizeof(note)) : -1;
-		r.release(&r);
-		if (rc == 0) {
-			done[id] = 1;
-			fprintf(stderr, "%.3g pairs/s (median %.3g s, %.3g..%.3g)\n",
-				(double)shape->M * (double)shape->N / st.median, st.median,
-				st.min, st.max);
+		r[id].impl = impl_names[id];
+		r[id].data = &data;
+		r[id].ctx = ctx;
+		r[id].out = calloc(shape->M * shape->E + 1, elem(shape));
+		r[id].prepare = id == IMPL_LIB ? lib_prepare : id == IMPL_HOST ? host_prepare : omp_prepare;
+		r[id].run = id == IMPL_LIB ? lib_run : id == IMPL_HOST ? host_run : omp_run;
+		r[id].release = id == IMPL_LIB ? lib_release : id == IMPL_HOST ? host_release : omp_release;
+		t[id] = calloc((size_t)o->reps + 1, sizeof(double));
+		if (!r[id].out || !t[id]) {
+			snprintf(note[id], sizeof(note[id]), "failed: host out of memory");
+			state[id] = -1;
+			continue;
+		}
+		/* state: 0 running, 1 skipped, -1 failed */
+		state[id] = warm_up(&r[id], o, &estimate[id], note[id], sizeof(note[id]));
+		if (state[id] == 0)
+			total += estimate[id];
+	}
+	/* Long cases get fewer repetitions, but three at least: a median of
+	 * fewer says nothing about the spread. */
+	if (total * reps > o->max_case_s) {
+		reps = (int)(o->max_case_s / total);
+		if (reps < 3)
+			reps = 3;
+		if (reps > o->reps)
+			reps = o->reps;
+	}
+	for (int k = 0; k < reps; ++k)
+		for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+			double t0;
+
+			if (!want[id] || state[id] != 0)
+				continue;
+			t0 = bench_now();
+			if (r[id].run(&r[id], shape->M)) {
+				snprintf(note[id], sizeof(note[id]), "failed: %s", r[id].err);
+				state[id] = -1;
+				continue;
+			}
+			t[id][k] = bench_now() - t0;
+		}
+	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+		if (!want[id])
+			continue;
+		if (r[id].release)
+			r[id].release(&r[id]); /* reads the library's result back */
+		if (state[id] == 0)
+			bench_stats_of(t[id], reps, &st[id]);
+	}
+	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+		if (!want[id])
+			continue;
+		if (state[id] == 0) {
+			fprintf(stderr, " %s %.3g pairs/s (%.3g..%.3g s);", impl_names[id],
+				pairs / st[id].median, st[id].min, st[id].max);
 			/* The cross-check against the baseline goes on its row. */
-			if (id == IMPL_OMP && done[IMPL_LIB])
-				snprintf(note, sizeof(note), "max rel diff anisocl vs plain_c %.2g",
-					 max_rel_diff(shape, outs[IMPL_LIB], outs[IMPL_OMP]));
-			csv_row(section, r.impl, shape, &st, "ok", note);
+			if (id == IMPL_OMP && state[IMPL_LIB] == 0)
+				snprintf(note[id], sizeof(note[id]),
+					 "max rel diff anisocl vs plain_c %.2g",
+					 max_rel_diff(shape, r[IMPL_LIB].out, r[IMPL_OMP].out));
+			csv_row(section, impl_names[id], shape, &st[id], "ok", note[id]);
 		} else {
-			fprintf(stderr, "%s\n", note);
-			csv_row(section, r.impl, shape, NULL, rc > 0 ? "skipped" : "failed", note);
+			fprintf(stderr, " %s %s;", impl_names[id], note[id]);
+			csv_row(section, impl_names[id], shape, NULL,
+				state[id] > 0 ? "skipped" : "failed", note[id]);
 		}
 	}
-	for (int id = 0; id < 3; ++id)
-		free(outs[id]);
+	fprintf(stderr, "\n");
+	for (int id = 0; id < 3; ++id) {
+		free(t[id]);
+		free(r[id].out);
+	}
 	bench_data_free(&data);
 }
 
