@@ -1,0 +1,30 @@
+#!/bin/sh
+# valgrind memcheck over a library test program: no invalid access, no use
+# of uninitialised memory and no definite leak, outside the suppressions of
+# tests/valgrind.supp (the dynamic loader, PoCL and LLVM only).
+srcdir=${top_srcdir:-.}
+builddir=${top_builddir:-.}
+
+if ! command -v valgrind >/dev/null 2>&1; then
+	echo "1..0 # SKIP valgrind is not installed"
+	exit 0
+fi
+echo "1..2"
+for program in test_errors test_threads; do
+	log=$(mktemp)
+	"$builddir/libtool" --mode=execute valgrind --error-exitcode=99 \
+		--leak-check=full --errors-for-leak-kinds=definite \
+		--suppressions="$srcdir/tests/valgrind.supp" --num-callers=40 \
+		"$builddir/tests/$program" >"$log.out" 2>"$log"
+	status=$?
+	if grep -q "^1..0 # SKIP" "$log.out"; then
+		echo "ok - valgrind $program # SKIP $(sed -n 's/^1..0 # SKIP //p' "$log.out")"
+	elif [ "$status" -eq 0 ]; then
+		echo "ok - valgrind $program: $(grep -c '^ok' "$log.out") tests, no memcheck error"
+	else
+		echo "not ok - valgrind $program exited $status"
+		grep -E "ERROR SUMMARY|Invalid|uninitialised|definitely lost|^not ok" "$log" "$log.out" |
+			head -20 | sed 's/^/# /'
+	fi
+	rm -f "$log" "$log.out"
+done
