@@ -1,8 +1,6 @@
 /* Context creation for the subcommands (see context.h). */
 #include "config.h"
 
-#include <stdlib.h>
-
 #include "cli.h"
 #include "context.h"
 
@@ -11,12 +9,8 @@ int cli_context_create(const char *device, aniso_ctx **ctx)
 	char msg[512] = "";
 	int code;
 
-	/* The library reads its choice from ANISOCL_DEVICE and has no call
-	 * that takes a device index, so --device goes through the variable
-	 * (this process is single-threaded when it sets it). */
-	if (device && setenv("ANISOCL_DEVICE", device, 1) != 0)
-		return cli_fail(CLI_DEVICE, "--device %s: cannot set ANISOCL_DEVICE", device);
-	code = aniso_ctx_create(ctx, msg, sizeof(msg));
+	/* --device overrides ANISOCL_DEVICE; NULL leaves the choice to it. */
+	code = aniso_ctx_create_on(device, ctx, msg, sizeof(msg));
 	if (code != ANISO_OK)
 		return cli_fail(CLI_DEVICE, "%s%s: %s", device ? "--device: " : "OpenCL device: ",
 				aniso_strerror(code), msg[0] ? msg : "no details");

@@ -121,6 +121,14 @@ ANISO_API int aniso_ctx_create(aniso_ctx **ctx, char *errmsg,
 			       size_t errmsg_size);
 
 /*
+ * Same, on the device that device_spec names: an index or a name substring,
+ * as ANISOCL_DEVICE takes (which it overrides).  NULL or "" means
+ * aniso_ctx_create's choice.
+ */
+ANISO_API int aniso_ctx_create_on(const char *device_spec, aniso_ctx **ctx,
+				  char *errmsg, size_t errmsg_size);
+
+/*
  * Create a context on the caller's OpenCL objects (cl_context,
  * cl_device_id, cl_command_queue passed as void * so that this header needs
  * no OpenCL headers).  queue may be NULL: the library then makes its own on

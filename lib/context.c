@@ -58,6 +58,12 @@ static aniso_ctx *ctx_alloc(void)
 
 int aniso_ctx_create(aniso_ctx **out, char *errmsg, size_t errmsg_size)
 {
+	return aniso_ctx_create_on(NULL, out, errmsg, errmsg_size);
+}
+
+int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
+			size_t errmsg_size)
+{
 	struct aniso_msg msg = {NULL, 0};
 	cl_platform_id platform = NULL;
 	cl_context_properties props[3];
@@ -74,7 +80,7 @@ int aniso_ctx_create(aniso_ctx **out, char *errmsg, size_t errmsg_size)
 		err = aniso_msg_set(&msg, ANISO_ERR_NO_MEMORY, "out of host memory creating the context");
 		goto fail;
 	}
-	err = aniso_device_select(&platform, &ctx->device, &msg);
+	err = aniso_device_select(device_spec, &platform, &ctx->device, &msg);
 	if (err != ANISO_OK)
 		goto fail;
 	props[0] = CL_CONTEXT_PLATFORM;

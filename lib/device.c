@@ -153,32 +153,35 @@ static int is_index(const char *s)
 
 /* Index of the device to use in list, or -1; why says which rule chose. */
 static int choose_device(const struct device_entry *list, size_t count,
-			 char *why, size_t why_size, struct aniso_msg *msg)
+			 const char *spec, char *why, size_t why_size,
+			 struct aniso_msg *msg)
 {
-	const char *spec = getenv("ANISOCL_DEVICE");
+	const char *source = spec && *spec ? "device" : "ANISOCL_DEVICE";
 	size_t k;
 
+	if (!spec || !*spec)
+		spec = getenv("ANISOCL_DEVICE");
 	if (spec && *spec) {
 		if (is_index(spec)) {
 			unsigned long index = strtoul(spec, NULL, 10);
 
 			if (index < count) {
-				snprintf(why, why_size, "ANISOCL_DEVICE=%s", spec);
+				snprintf(why, why_size, "%s=%s", source, spec);
 				return (int)index;
 			}
 		} else {
 			for (k = 0; k < count; ++k) {
 				if (contains_nocase(list[k].name, spec) ||
 				    contains_nocase(list[k].platform_name, spec)) {
-					snprintf(why, why_size, "ANISOCL_DEVICE=%s", spec);
+					snprintf(why, why_size, "%s=%s", source, spec);
 					return (int)k;
 				}
 			}
 		}
 		aniso_msg_set(msg, ANISO_ERR_BAD_DEVICE_SPEC,
-			      "ANISOCL_DEVICE=\"%s\" matches none of the %zu device(s): "
+			      "%s=\"%s\" matches none of the %zu device(s): "
 			      "expected an index below %zu or a substring of a device or platform name",
-			      spec, count, count);
+			      source, spec, count, count);
 		return -1;
 	}
 	for (k = 0; k < count; ++k)
@@ -201,8 +204,8 @@ static int choose_device(const struct device_entry *list, size_t count,
 	return -1;
 }
 
-int aniso_device_select(cl_platform_id *platform, cl_device_id *device,
-			struct aniso_msg *msg)
+int aniso_device_select(const char *spec, cl_platform_id *platform,
+			cl_device_id *device, struct aniso_msg *msg)
 {
 	struct device_entry *list = NULL;
 	size_t count = 0;
@@ -212,11 +215,9 @@ int aniso_device_select(cl_platform_id *platform, cl_device_id *device,
 	err = enumerate_devices(&list, &count, msg);
 	if (err != ANISO_OK)
 		goto out;
-	chosen = choose_device(list, count, why, sizeof(why), msg);
+	chosen = choose_device(list, count, spec, why, sizeof(why), msg);
 	if (chosen < 0) {
-		err = getenv("ANISOCL_DEVICE") && *getenv("ANISOCL_DEVICE")
-			      ? ANISO_ERR_BAD_DEVICE_SPEC
-			      : ANISO_ERR_NO_DEVICE;
+		err = count > 0 ? ANISO_ERR_BAD_DEVICE_SPEC : ANISO_ERR_NO_DEVICE;
 		goto out;
 	}
 	*platform = list[chosen].platform;
@@ -333,7 +334,7 @@ int aniso_device_list(aniso_device_info *info, size_t capacity, size_t *count,
 		info[k].max_alloc_bytes = caps.max_alloc_bytes;
 		info[k].has_fp64 = caps.has_fp64;
 	}
-	chosen = choose_device(list, n, reason, sizeof(reason), &msg);
+	chosen = choose_device(list, n, NULL, reason, sizeof(reason), &msg);
 	if (chosen < 0)
 		snprintf(reason, sizeof(reason), "%s", aniso_msg_text(&msg));
 	if (default_index)

@@ -62,9 +62,10 @@ struct aniso_device_caps {
 	cl_ulong max_alloc_bytes; /* after ANISOCL_MAX_ALLOC_BYTES, if set */
 };
 
-/* Pick the device by ANISOCL_DEVICE or the default rule. */
-int aniso_device_select(cl_platform_id *platform, cl_device_id *device,
-			struct aniso_msg *msg);
+/* Pick the device by spec (index or name substring), else ANISOCL_DEVICE,
+ * else the default rule. */
+int aniso_device_select(const char *spec, cl_platform_id *platform,
+			cl_device_id *device, struct aniso_msg *msg);
 int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 		       struct aniso_msg *msg);
 

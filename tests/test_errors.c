@@ -192,6 +192,16 @@ static void test_bad_device_spec(void)
 	tap_ok(err == ANISO_ERR_BAD_DEVICE_SPEC && strstr(why, "999"),
 	       "ANISOCL_DEVICE index past the last device: ERR_BAD_DEVICE_SPEC");
 	aniso_ctx_free(ctx);
+	/* The explicit choice overrides the variable. */
+	setenv("ANISOCL_DEVICE", "no-such-device-xyz", 1);
+	err = aniso_ctx_create_on("0", &ctx, why, sizeof(why));
+	tap_ok(err == ANISO_OK && ctx, "aniso_ctx_create_on(\"0\") overrides ANISOCL_DEVICE");
+	aniso_ctx_free(ctx);
+	unsetenv("ANISOCL_DEVICE");
+	err = aniso_ctx_create_on("no-such-device-xyz", &ctx, why, sizeof(why));
+	tap_ok(err == ANISO_ERR_BAD_DEVICE_SPEC && strstr(why, "device=\"no-such-device-xyz\""),
+	       "aniso_ctx_create_on with a name matching nothing: ERR_BAD_DEVICE_SPEC naming it");
+	aniso_ctx_free(ctx);
 }
 
 static void test_special_sizes(aniso_ctx *ctx)
@@ -265,7 +275,7 @@ int main(void)
 
 	if (!ctx)
 		return tap_done();
-	tap_plan(30);
+	tap_plan(32);
 	test_bad_arguments(ctx);
 	test_no_fp64();
 	test_allocation_cap();
