@@ -145,8 +145,10 @@ ANISO_API void aniso_ctx_free(aniso_ctx *ctx);
 /*
  * The message of the last failed call on this context: the failing call
  * or argument and what was expected; for a compile failure, the device's
- * build log.  Empty after a successful call.  Valid until the next call on
- * the context from the same thread (copy it if other threads use it).
+ * build log.  After a successful call it is empty or holds notes starting
+ * with "note:" (e.g. the disk cache could not be written, or an entry was
+ * corrupt and rebuilt).  Valid until the next call on the context (copy it
+ * if other threads use the context).
  */
 ANISO_API const char *aniso_ctx_errmsg(const aniso_ctx *ctx);
 

@@ -136,7 +136,7 @@ static uint64_t get_u64(const unsigned char *p)
 }
 
 int aniso_disk_cache_load(const char *dir, const char *key,
-			  unsigned char **binary, size_t *size)
+			  unsigned char **binary, size_t *size, const char **rejected)
 {
 	char *path = entry_path(dir, key, ".bin");
 	unsigned char header[HEADER_BYTES];
@@ -146,32 +146,41 @@ int aniso_disk_cache_load(const char *dir, const char *key,
 
 	*binary = NULL;
 	*size = 0;
+	*rejected = NULL;
 	if (!path)
 		goto out;
 	file = fopen(path, "rb");
 	if (!file)
 		goto out;
+	/* From here on the entry exists: any failure is a rejection. */
+	*rejected = "bad header";
 	if (fread(header, 1, sizeof(header), file) != sizeof(header) ||
 	    memcmp(header, MAGIC, sizeof(MAGIC)) != 0)
 		goto out;
 	key_len = get_u64(header + 8);
 	payload_len = get_u64(header + 16);
 	payload_hash = get_u64(header + 24);
-	if (key_len != strlen(key) || payload_len == 0 || payload_len > MAX_ENTRY_BYTES)
+	if (key_len != strlen(key) || payload_len == 0 || payload_len > MAX_ENTRY_BYTES) {
+		*rejected = "key or size does not match";
 		goto out;
+	}
 	stored_key = malloc(key_len);
 	payload = malloc(payload_len);
 	if (!stored_key || !payload)
 		goto out;
 	if (fread(stored_key, 1, key_len, file) != key_len ||
-	    memcmp(stored_key, key, key_len) != 0)
+	    memcmp(stored_key, key, key_len) != 0) {
+		*rejected = "key does not match (hash collision or stale entry)";
 		goto out;
+	}
+	*rejected = "truncated, or its contents fail the hash check";
 	if (fread(payload, 1, payload_len, file) != payload_len ||
 	    fgetc(file) != EOF || /* trailing bytes: not a file we wrote */
 	    aniso_hash64(payload, payload_len, 0) != payload_hash)
 		goto out;
 	*binary = payload;
 	*size = (size_t)payload_len;
+	*rejected = NULL;
 	payload = NULL;
 out:
 	free(payload);
@@ -202,7 +211,7 @@ static void make_dirs(const char *dir)
 }
 
 int aniso_disk_cache_store(const char *dir, const char *key,
-			   const unsigned char *binary, size_t size)
+			   const unsigned char *binary, size_t size, char *why, size_t why_size)
 {
 	char *path = entry_path(dir, key, ".bin");
 	char *tmp = NULL;
@@ -211,6 +220,7 @@ int aniso_disk_cache_store(const char *dir, const char *key,
 	FILE *file = NULL;
 	int err = ANISO_ERR_KERNEL_SOURCE, written = 0;
 
+	snprintf(why, why_size, "out of host memory");
 	if (!path)
 		goto out;
 	make_dirs(dir);
@@ -221,8 +231,10 @@ int aniso_disk_cache_store(const char *dir, const char *key,
 	/* Unique per process and call: two writers never share a temp file. */
 	snprintf(tmp, tmp_size, "%s.%ld.%p.tmp", path, (long)getpid(), (void *)&header);
 	file = fopen(tmp, "wb");
-	if (!file)
+	if (!file) {
+		snprintf(why, why_size, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
+	}
 	memcpy(header, MAGIC, sizeof(MAGIC));
 	put_u64(header + 8, key_len);
 	put_u64(header + 16, size);
@@ -233,7 +245,13 @@ int aniso_disk_cache_store(const char *dir, const char *key,
 	if (fclose(file) != 0)
 		written = 0;
 	file = NULL;
-	if (!written || rename(tmp, path) != 0) {
+	if (!written) {
+		snprintf(why, why_size, "cannot write %s (disk full?)", tmp);
+		(void)remove(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(why, why_size, "cannot rename %s: %s", tmp, strerror(errno));
 		(void)remove(tmp);
 		goto out;
 	}

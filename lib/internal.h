@@ -128,12 +128,14 @@ char *aniso_disk_cache_dir(void);
 /* Key text that names one binary: everything the binary depends on. */
 char *aniso_disk_cache_key(const struct aniso_device_caps *caps,
 			   const char *source, const char *options);
-/* Load a binary; 0 and *binary = NULL when absent or not to be trusted. */
+/* Load a binary; *binary = NULL when absent or not to be trusted, and
+ * then *rejected says why an existing entry was refused (else NULL). */
 int aniso_disk_cache_load(const char *dir, const char *key,
-			  unsigned char **binary, size_t *size);
-/* Store a binary atomically; failures are reported, never fatal. */
+			  unsigned char **binary, size_t *size, const char **rejected);
+/* Store a binary atomically; on failure, why says what went wrong. */
 int aniso_disk_cache_store(const char *dir, const char *key,
-			   const unsigned char *binary, size_t size);
+			   const unsigned char *binary, size_t size, char *why,
+			   size_t why_size);
 uint64_t aniso_hash64(const void *data, size_t size, uint64_t seed);
 
 /* ---- context.c / array.c ----------------------------------------- */

@@ -110,10 +110,22 @@ static int compile_program(aniso_ctx *ctx, const struct aniso_kernel_config *con
 	if (err != ANISO_OK)
 		goto out;
 	if (ctx->disk_cache_dir) {
+		const char *rejected = NULL;
+
 		key = aniso_disk_cache_key(&ctx->caps, source, options);
-		if (key && aniso_disk_cache_load(ctx->disk_cache_dir, key, &binary,
-						 &binary_size) == ANISO_OK && binary)
+		if (key)
+			(void)aniso_disk_cache_load(ctx->disk_cache_dir, key, &binary,
+						    &binary_size, &rejected);
+		if (binary) {
 			program = build_from_binary(ctx, binary, binary_size, options);
+			if (!program)
+				rejected = "the device refused the stored binary";
+		}
+		/* A success can carry a note: the caller may want to know
+		 * that the cache is not doing its job. */
+		if (rejected)
+			aniso_msg_append(&ctx->msg, "note: disk cache entry in %s rejected (%s); "
+					 "rebuilt from source. ", ctx->disk_cache_dir, rejected);
 		free(binary);
 		binary = NULL;
 	}
@@ -122,11 +134,14 @@ static int compile_program(aniso_ctx *ctx, const struct aniso_kernel_config *con
 		if (err != ANISO_OK)
 			goto out;
 		if (key) {
+			char why[512] = "the device gave no binary";
+
 			binary = program_binary(program, &binary_size);
-			/* A cache that cannot be written only costs time later. */
-			if (binary)
-				(void)aniso_disk_cache_store(ctx->disk_cache_dir, key,
-							     binary, binary_size);
+			/* A cache that cannot be written only costs time later:
+			 * a note, not an error. */
+			if (!binary || aniso_disk_cache_store(ctx->disk_cache_dir, key, binary,
+							      binary_size, why, sizeof(why)) != ANISO_OK)
+				aniso_msg_append(&ctx->msg, "note: disk cache not written: %s. ", why);
 		}
 	}
 	*out = program;

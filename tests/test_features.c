@@ -144,6 +144,8 @@ static int count_entries(const char *dir, char *last, size_t last_size)
 	return n;
 }
 
+static char last_note[1024];
+
 static int sum_in_fresh_context(tap_rng *rng, const char *cache_dir)
 {
 	aniso_ctx *ctx = NULL;
@@ -155,6 +157,7 @@ static int sum_in_fresh_context(tap_rng *rng, const char *cache_dir)
 	ok = aniso_ctx_create(&ctx, why, sizeof(why)) == ANISO_OK;
 	ok = ok && problem_make(&p, rng, ANISO_FLOAT32, 50, 60, 5, 1, 25, ANISO_GAMMA_FIXED) == 0;
 	ok = ok && problem_check(ctx, &p, TOL_FLOAT32, NULL);
+	snprintf(last_note, sizeof(last_note), "%s", ctx ? aniso_ctx_errmsg(ctx) : "");
 	if (ctx)
 		problem_free(&p);
 	aniso_ctx_free(ctx);
@@ -186,14 +189,18 @@ static void test_disk_cache(tap_rng *rng)
 		fputs("garbage!", f);
 		fclose(f);
 	}
-	tap_ok(n && sum_in_fresh_context(rng, dir) && count_entries(dir, NULL, 0) == 1,
-	       "corrupted entry: rebuilt from source, correct sum");
+	tap_ok(n && sum_in_fresh_context(rng, dir) && count_entries(dir, NULL, 0) == 1 &&
+		       strstr(last_note, "note: disk cache entry") && strstr(last_note, "hash check"),
+	       "corrupted entry: rebuilt from source, correct sum, a note says so");
 	/* Truncated to a header's worth: also rejected. */
 	n = truncate(entry, 20) == 0;
 	tap_ok(n && sum_in_fresh_context(rng, dir) && stat(entry, &st) == 0 && st.st_size > 20,
 	       "truncated entry: rebuilt and rewritten");
-	tap_ok(sum_in_fresh_context(rng, "/proc/no-such-dir/anisocl"),
-	       "unwritable cache folder: correct sum all the same");
+	tap_ok(sum_in_fresh_context(rng, "/proc/no-such-dir/anisocl") &&
+		       strstr(last_note, "note: disk cache not written"),
+	       "unwritable cache folder: correct sum all the same, a note says so");
+	if (!strstr(last_note, "note:"))
+		tap_diag("message after the sum: \"%s\"", last_note);
 	remove(entry);
 	rmdir(dir);
 	if (saved)

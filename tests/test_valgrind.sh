@@ -9,6 +9,10 @@ if ! command -v valgrind >/dev/null 2>&1; then
 	echo "1..0 # SKIP valgrind is not installed"
 	exit 0
 fi
+if [ -n "${ANISOCL_SANITIZER_FLAGS:-}" ]; then
+	echo "1..0 # SKIP built with sanitizers ($ANISOCL_SANITIZER_FLAGS), which valgrind cannot run"
+	exit 0
+fi
 echo "1..2"
 for program in test_errors test_threads; do
 	log=$(mktemp)
