@@ -4,8 +4,10 @@
  *   partial[block][i][e] = sum over j in the block of
  *                          radial_weight(metric(x_i - y_j)) * b[j][e]
  *
- * Launch: dimension 0 runs over i, VW rows per work-item and WG work-items
- * per group; dimension 1 over the j-blocks, one group per block.  With a
+ * Launch: one dimension of i_groups * j_blocks groups of WG work-items;
+ * group g takes i-group g % i_groups and j-block g / i_groups, and each
+ * work-item VW rows i.  (A second NDRange dimension for the j-blocks left
+ * all but one PoCL thread idle when there was a single i-group.)  With a
  * single j-block the host passes `out` as `partial`; otherwise
  * combine_partials adds the blocks in a fixed order, so results are
  * bitwise reproducible run to run.
@@ -96,13 +98,14 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
-partial_sums(ulong M, ulong N, ulong j_block_len,
+partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	     __global const real *restrict x, __global const real *restrict y,
 	     __global const real *restrict b,
 	     __global const real *restrict gamma, __global real *restrict partial)
 {
-	const ulong i0 = get_global_id(0) * VW;
-	const ulong block = get_group_id(1);
+	const ulong group = get_group_id(0);
+	const ulong block = group / i_groups;
+	const ulong i0 = ((group - block * i_groups) * WG + get_local_id(0)) * VW;
 	const ulong j_begin = block * j_block_len;
 	const ulong j_end = min(j_begin + j_block_len, N);
 	realv xi[D], sum[E], compensation[E];

@@ -11,6 +11,8 @@
 /* Fewer j per block than this and the partial sums cost more than they
  * save. */
 #define MIN_J_BLOCK_LEN 512
+/* Below this N, CPU plans use large work-groups (see aniso_plan_make). */
+#define SMALL_N 2048
 /* Partial sums never take more than this much scratch memory. */
 #define MAX_PARTIAL_BYTES ((size_t)256 << 20)
 
@@ -74,7 +76,10 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 		 * D = 2 on 2 cores: 16 lanes and 128-term chunks ran 1.4e9
 		 * pairs per CPU-second against 1e8 for one row per work-item. */
 		c->lanes = shape->dtype == ANISO_FLOAT64 ? 8 : 16;
-		c->work_group = 2;
+		/* Few work-items per group keep small M spread over the cores;
+		 * with few j per row, larger groups keep PoCL's per-group cost
+		 * (about a microsecond) below the work. */
+		c->work_group = shape->N < SMALL_N ? 32 : 2;
 		c->chunk = 128;
 	} else {
 		c->lanes = 1;

@@ -25,8 +25,8 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 	struct aniso_program *program = NULL;
 	struct arg_setter args;
 	cl_mem partial = out;
-	cl_ulong M = shape->M, N = shape->N, j_block_len, j_blocks, count;
-	size_t global[2], local[2], combine_global;
+	cl_ulong M = shape->M, N = shape->N, j_block_len, j_blocks, i_groups, count;
+	size_t global, local, combine_global;
 	cl_int status;
 	int err;
 
@@ -44,10 +44,12 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 	}
 	j_block_len = plan.j_block_len;
 	j_blocks = plan.j_blocks;
+	i_groups = plan.i_groups;
 	args = (struct arg_setter){program->partial_kernel, 0, CL_SUCCESS};
 	set_arg(&args, sizeof(M), &M);
 	set_arg(&args, sizeof(N), &N);
 	set_arg(&args, sizeof(j_block_len), &j_block_len);
+	set_arg(&args, sizeof(i_groups), &i_groups);
 	set_arg(&args, sizeof(cl_mem), &x);
 	set_arg(&args, sizeof(cl_mem), &y);
 	set_arg(&args, sizeof(cl_mem), &b);
@@ -57,12 +59,12 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(partial_sums)", args.status);
 		goto out;
 	}
-	global[0] = plan.i_groups * plan.config.work_group;
-	global[1] = plan.j_blocks;
-	local[0] = plan.config.work_group;
-	local[1] = 1;
-	status = clEnqueueNDRangeKernel(ctx->queue, program->partial_kernel, 2, NULL,
-					global, local, 0, NULL, NULL);
+	/* One dimension: group g is i-group g % i_groups of j-block
+	 * g / i_groups (see cl/reduce_j.cl). */
+	global = plan.i_groups * plan.j_blocks * plan.config.work_group;
+	local = plan.config.work_group;
+	status = clEnqueueNDRangeKernel(ctx->queue, program->partial_kernel, 1, NULL,
+					&global, &local, 0, NULL, NULL);
 	if (status != CL_SUCCESS) {
 		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(partial_sums)", status);
 		goto out;
