@@ -97,6 +97,38 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 	}
 }
 
+/* Per-j gamma rows come with y_j; other gammas are already in g. */
+#if GAMMA_VAR == GAMMA_PER_J
+#define LOAD_GAMMA_J(src, j)                                                   \
+	_Pragma("unroll") for (int k_ = 0; k_ < K; ++k_)                       \
+		g[k_] = (src)[(j) * K + k_]
+#else
+#define LOAD_GAMMA_J(src, j)
+#endif
+
+/* Terms first..last-1 of y_src/b_src/g_src (global arrays on the loop path,
+ * local tiles on the tiled one: OpenCL 1.2 has no generic address space,
+ * hence a macro) summed plainly into a chunk, then added with
+ * compensation.  Uses xi, g, sum and compensation of the kernel. */
+#define ADD_TERMS(y_src, b_src, g_src, first, last)                            \
+	do {                                                                   \
+		realv chunk[E];                                                \
+		_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)               \
+			chunk[e_] = 0;                                         \
+		for (ulong j_ = (first); j_ < (last); ++j_) {                  \
+			real yj[D], bj[E];                                     \
+			_Pragma("unroll") for (int k_ = 0; k_ < D; ++k_)       \
+				yj[k_] = (y_src)[j_ * D + k_];                 \
+			_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)       \
+				bj[e_] = (b_src)[j_ * E + e_];                 \
+			LOAD_GAMMA_J(g_src, j_);                               \
+			accumulate_pair(xi, yj, g, bj, chunk);                 \
+		}                                                              \
+		_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)               \
+			sum[e_] = compensated_add(sum[e_], &compensation[e_],  \
+						  chunk[e_]);                  \
+	} while (0)
+
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
 partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	     __global const real *restrict x, __global const real *restrict y,
@@ -129,37 +161,11 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 #if !TILED
 	/* CPU devices: no barrier; y_j and b_j are read straight from global
 	 * memory, where the group's j-block stays in cache. */
-	for (ulong j0 = j_begin; j0 < j_end; j0 += CHUNK) {
-		const ulong j_stop = min(j0 + CHUNK, j_end);
-		realv chunk[E];
-
-		#pragma unroll
-		for (int e = 0; e < E; ++e)
-			chunk[e] = 0;
-		for (ulong j = j0; j < j_stop; ++j) {
-			real yj[D], bj[E];
-
-			#pragma unroll
-			for (int k = 0; k < D; ++k)
-				yj[k] = y[j * D + k];
-			#pragma unroll
-			for (int e = 0; e < E; ++e)
-				bj[e] = b[j * E + e];
-#if GAMMA_VAR == GAMMA_PER_J
-			#pragma unroll
-			for (int k = 0; k < K; ++k)
-				g[k] = gamma[j * K + k];
-#endif
-			accumulate_pair(xi, yj, g, bj, chunk);
-		}
-		#pragma unroll
-		for (int e = 0; e < E; ++e)
-			sum[e] = compensated_add(sum[e], &compensation[e], chunk[e]);
-	}
+	for (ulong j0 = j_begin; j0 < j_end; j0 += CHUNK)
+		ADD_TERMS(y, b, gamma, j0, min(j0 + CHUNK, j_end));
 #else
 	for (ulong t0 = j_begin; t0 < j_end; t0 += WG) {
 		const uint tile_len = (uint)min((ulong)WG, j_end - t0);
-		realv chunk[E];
 
 		for (uint q = lid; q < tile_len * D; q += WG)
 			y_tile[q] = y[t0 * D + q];
@@ -170,28 +176,7 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 			g_tile[q] = gamma[t0 * K + q];
 #endif
 		barrier(CLK_LOCAL_MEM_FENCE);
-		#pragma unroll
-		for (int e = 0; e < E; ++e)
-			chunk[e] = 0;
-		for (uint jj = 0; jj < tile_len; ++jj) {
-			real yj[D], bj[E];
-
-			#pragma unroll
-			for (int k = 0; k < D; ++k)
-				yj[k] = y_tile[jj * D + k];
-			#pragma unroll
-			for (int e = 0; e < E; ++e)
-				bj[e] = b_tile[jj * E + e];
-#if GAMMA_VAR == GAMMA_PER_J
-			#pragma unroll
-			for (int k = 0; k < K; ++k)
-				g[k] = g_tile[jj * K + k];
-#endif
-			accumulate_pair(xi, yj, g, bj, chunk);
-		}
-		#pragma unroll
-		for (int e = 0; e < E; ++e)
-			sum[e] = compensated_add(sum[e], &compensation[e], chunk[e]);
+		ADD_TERMS(y_tile, b_tile, g_tile, 0, tile_len);
 		barrier(CLK_LOCAL_MEM_FENCE);
 	}
 #endif

@@ -43,6 +43,21 @@ static int ctx_finish(aniso_ctx *ctx, struct aniso_msg *msg)
 	return ANISO_OK;
 }
 
+/* The common end of the create functions: hand the context out, or free
+ * it and copy the reason to the caller's buffer. */
+static int ctx_conclude(int err, aniso_ctx *ctx, struct aniso_msg *msg,
+			aniso_ctx **out, char *errmsg, size_t errmsg_size)
+{
+	if (err == ANISO_OK) {
+		*out = ctx;
+	} else {
+		aniso_copy_message(errmsg, errmsg_size, aniso_msg_text(msg));
+		aniso_ctx_free(ctx);
+	}
+	aniso_msg_free(msg);
+	return err;
+}
+
 static aniso_ctx *ctx_alloc(void)
 {
 	aniso_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -78,35 +93,27 @@ int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
 	ctx = ctx_alloc();
 	if (!ctx) {
 		err = aniso_msg_set(&msg, ANISO_ERR_NO_MEMORY, "out of host memory creating the context");
-		goto fail;
+		goto out;
 	}
 	err = aniso_device_select(device_spec, &platform, &ctx->device, &msg);
 	if (err != ANISO_OK)
-		goto fail;
+		goto out;
 	props[0] = CL_CONTEXT_PLATFORM;
 	props[1] = (cl_context_properties)platform;
 	props[2] = 0;
 	ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &status);
 	if (status != CL_SUCCESS) {
 		err = aniso_cl_fail(&msg, "clCreateContext", status);
-		goto fail;
+		goto out;
 	}
 	ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, 0, &status);
 	if (status != CL_SUCCESS) {
 		err = aniso_cl_fail(&msg, "clCreateCommandQueue", status);
-		goto fail;
+		goto out;
 	}
 	err = ctx_finish(ctx, &msg);
-	if (err != ANISO_OK)
-		goto fail;
-	*out = ctx;
-	aniso_msg_free(&msg);
-	return ANISO_OK;
-fail:
-	aniso_copy_message(errmsg, errmsg_size, aniso_msg_text(&msg));
-	aniso_msg_free(&msg);
-	aniso_ctx_free(ctx);
-	return err;
+out:
+	return ctx_conclude(err, ctx, &msg, out, errmsg, errmsg_size);
 }
 
 int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
@@ -125,17 +132,17 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 	if (!cl_context_ptr || !cl_device_ptr) {
 		err = aniso_msg_set(&msg, ANISO_ERR_NULL_ARG, "%s is NULL: expected a valid OpenCL object",
 				    !cl_context_ptr ? "cl_context" : "cl_device");
-		goto fail;
+		goto out;
 	}
 	ctx = ctx_alloc();
 	if (!ctx) {
 		err = aniso_msg_set(&msg, ANISO_ERR_NO_MEMORY, "out of host memory creating the context");
-		goto fail;
+		goto out;
 	}
 	status = clRetainContext((cl_context)cl_context_ptr);
 	if (status != CL_SUCCESS) {
 		err = aniso_cl_fail(&msg, "clRetainContext(cl_context)", status);
-		goto fail;
+		goto out;
 	}
 	ctx->context = (cl_context)cl_context_ptr;
 	ctx->device = (cl_device_id)cl_device_ptr;
@@ -143,27 +150,19 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 		status = clRetainCommandQueue((cl_command_queue)cl_queue_ptr);
 		if (status != CL_SUCCESS) {
 			err = aniso_cl_fail(&msg, "clRetainCommandQueue(cl_queue)", status);
-			goto fail;
+			goto out;
 		}
 		ctx->queue = (cl_command_queue)cl_queue_ptr;
 	} else {
 		ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, 0, &status);
 		if (status != CL_SUCCESS) {
 			err = aniso_cl_fail(&msg, "clCreateCommandQueue", status);
-			goto fail;
+			goto out;
 		}
 	}
 	err = ctx_finish(ctx, &msg);
-	if (err != ANISO_OK)
-		goto fail;
-	*out = ctx;
-	aniso_msg_free(&msg);
-	return ANISO_OK;
-fail:
-	aniso_copy_message(errmsg, errmsg_size, aniso_msg_text(&msg));
-	aniso_msg_free(&msg);
-	aniso_ctx_free(ctx);
-	return err;
+out:
+	return ctx_conclude(err, ctx, &msg, out, errmsg, errmsg_size);
 }
 
 void aniso_ctx_free(aniso_ctx *ctx)
