@@ -172,7 +172,19 @@ typedef struct {
 /*
  * out (M x E) = sum over j, from host arrays: copies in, computes, copies
  * out.  On any error out is left untouched.  M = 0 does nothing; N = 0
- * writes zeros.  x, y, b, gamma, out must not overlap out.
+ * writes zeros.  x, y, b, gamma must not overlap out.
+ *
+ * Pointers: an array with no element may be NULL (x and out when M = 0;
+ * y and b when N = 0; gamma when M = 0 or N = 0); any other NULL is
+ * ANISO_ERR_NULL_ARG.
+ *
+ * Problems larger than the device are streamed: x, y, b and gamma go
+ * through in chunks that fit its largest allocation and half its memory,
+ * the j-chunks are added on the host in double with compensation, in a
+ * fixed order (same accuracy and reproducibility), and out is written once
+ * every pass has succeeded; this needs a host copy of out.
+ * ANISO_ERR_TOO_LARGE then means that a single row (D, E or K numbers)
+ * does not fit one allocation.
  */
 ANISO_API int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape,
 			const void *x, const void *y, const void *b,
@@ -187,7 +199,9 @@ typedef struct aniso_array_s aniso_array;
 /*
  * A rows x cols array of dtype on the context's device.  host may be NULL
  * (contents undefined until written), else rows*cols elements are copied.
- * rows may be 0.  cols must be >= 1.
+ * rows may be 0.  cols must be >= 1.  An array is one device allocation:
+ * larger than the device's largest allocation is ANISO_ERR_TOO_LARGE
+ * (device arrays are not streamed; aniso_sum on host arrays is).
  */
 ANISO_API int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype,
 				 size_t rows, size_t cols, const void *host,
