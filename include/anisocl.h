@@ -21,8 +21,14 @@
  *    few ulp from exp and the metric; the sum itself is compensated).
  *  - Results are bitwise reproducible run to run on the same device and
  *    library version: the reduction order over j is fixed.
- *  - NaN and Inf propagate as IEEE arithmetic says.  A G that is not positive
- *    (semi-)definite gives exp of a positive number: terms overflow to Inf.
+ *  - NaN and Inf propagate as IEEE arithmetic says: a NaN in x_i makes row
+ *    i NaN; a NaN in y_j or gamma_j every row; a NaN in b_j column e of
+ *    every row whose kernel value is not 0.  A G that is not positive
+ *    semi-definite gives exp of a positive number, so terms can overflow
+ *    to Inf (aniso_gamma_check tells beforehand).  Far points underflow to
+ *    exactly 0, never NaN, for K = 1 and K = D with gamma >= 0; with a
+ *    full G, differences so large that d_k (G d)_k overflows (about 1e19
+ *    in float32, 1e154 in float64) can give Inf - Inf = NaN.
  *
  * Threads: every call taking an aniso_ctx may be made from any thread at any
  * time; calls on one context are serialised by a lock inside it (use one
@@ -189,6 +195,18 @@ typedef struct {
 ANISO_API int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape,
 			const void *x, const void *y, const void *b,
 			const void *gamma, void *out);
+
+/*
+ * Check that every gamma row gives a positive semi-definite metric (K = 1
+ * or D: no negative entry; K = D*D: the symmetric part (G + G^T)/2 is
+ * PSD, by Cholesky with a 1e-12 relative tolerance), all finite.  With
+ * such a metric every term exp(-d^T G d) is at most 1.  Returns ANISO_OK,
+ * or ANISO_ERR_BAD_ARG with *first_bad_row (may be NULL) set to the first
+ * failing row (rows when all pass).  Runs on the host; no context needed.
+ */
+ANISO_API int aniso_gamma_check(aniso_dtype dtype, size_t D, size_t K,
+				size_t rows, const void *gamma,
+				size_t *first_bad_row);
 
 /* ------------------------------------------------------------------ */
 /* Device-resident arrays: keep x, y, b, gamma on the device           */

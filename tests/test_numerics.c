@@ -1,0 +1,169 @@
+/*
+ * Numerical edge cases, each with the result IEEE arithmetic and the
+ * definition of the sum give: NaN and Inf in each input, a metric that is
+ * not positive semi-definite, huge and tiny magnitudes, denormals; and
+ * aniso_gamma_check, which tells a PSD metric from one that is not.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_common.h"
+
+/* A sum of M = 2 rows against N = 3 points in D = 2, E = 2, fixed gamma. */
+static int run(aniso_ctx *ctx, aniso_dtype dtype, size_t K, const double *x, const double *y,
+	       const double *b, const double *g, double *out)
+{
+	aniso_shape s = {2, 3, 2, 2, K, 1, ANISO_GAMMA_FIXED, dtype};
+	float xf[4], yf[6], bf[6], gf[4], of[4];
+	int k, err;
+
+	if (dtype == ANISO_FLOAT64)
+		return aniso_sum(ctx, &s, x, y, b, g, out);
+	for (k = 0; k < 4; ++k)
+		xf[k] = (float)x[k];
+	for (k = 0; k < 6; ++k) {
+		yf[k] = (float)y[k];
+		bf[k] = (float)b[k];
+	}
+	for (k = 0; k < (int)K; ++k)
+		gf[k] = (float)g[k];
+	err = aniso_sum(ctx, &s, xf, yf, bf, gf, of);
+	for (k = 0; k < 4; ++k)
+		out[k] = of[k];
+	return err;
+}
+
+static const char *name(aniso_dtype dtype)
+{
+	return dtype == ANISO_FLOAT64 ? "float64" : "float32";
+}
+
+static void test_nan_inf(aniso_ctx *ctx, aniso_dtype dtype)
+{
+	double x[4] = {0.1, 0.2, 0.3, 0.4}, y[6] = {0.15, 0.1, 0.2, 0.3, 0.5, 0.5};
+	double b[6] = {1, 2, 3, 4, 5, 6}, g[2] = {1, 2}, out[4];
+	int ok;
+
+	y[2] = NAN;
+	ok = run(ctx, dtype, 2, x, y, b, g, out) == ANISO_OK;
+	ok = ok && isnan(out[0]) && isnan(out[1]) && isnan(out[2]) && isnan(out[3]);
+	tap_ok(ok, "%s: NaN in y_1 makes every output NaN", name(dtype));
+	y[2] = 0.2;
+	b[2] = NAN;
+	ok = run(ctx, dtype, 2, x, y, b, g, out) == ANISO_OK;
+	ok = ok && isnan(out[0]) && isfinite(out[1]) && isnan(out[2]) && isfinite(out[3]);
+	tap_ok(ok, "%s: NaN in b_1 column 0 makes column 0 NaN, column 1 finite", name(dtype));
+	b[2] = 3;
+	g[0] = NAN;
+	ok = run(ctx, dtype, 2, x, y, b, g, out) == ANISO_OK;
+	ok = ok && isnan(out[0]) && isnan(out[1]) && isnan(out[2]) && isnan(out[3]);
+	tap_ok(ok, "%s: NaN in gamma makes every output NaN", name(dtype));
+	g[0] = -INFINITY;
+	ok = run(ctx, dtype, 2, x, y, b, g, out) == ANISO_OK;
+	ok = ok && out[0] == INFINITY && out[1] == INFINITY && out[2] == INFINITY &&
+	     out[3] == INFINITY;
+	tap_ok(ok, "%s: gamma = -Inf (not PSD, every pair differs on that axis) gives +Inf",
+	       name(dtype));
+}
+
+static void test_not_psd(aniso_ctx *ctx, aniso_dtype dtype)
+{
+	/* D = 2, points on a line: d = (x - y) with |d|^2 = 1 for the pairs. */
+	double x[4] = {0, 0, 0, 0}, y[6] = {1, 0, 1, 0, 1, 0}, b[6] = {1, 1, 1, 1, 1, 1};
+	double g[1] = {-1}, out[4];
+	int ok;
+
+	ok = run(ctx, dtype, 1, x, y, b, g, out) == ANISO_OK;
+	ok = ok && fabs(out[0] - 3 * exp(1.0)) <= dtype_tolerance(dtype) * 3 * exp(1.0);
+	tap_ok(ok, "%s: gamma = -1 gives 3 e (%.9g): exp of a positive number, computed right",
+	       name(dtype), out[0]);
+	g[0] = dtype == ANISO_FLOAT64 ? -1000 : -100;
+	ok = run(ctx, dtype, 1, x, y, b, g, out) == ANISO_OK && out[0] == INFINITY &&
+	     out[1] == INFINITY;
+	tap_ok(ok, "%s: gamma = %g overflows exp to +Inf, as documented", name(dtype), g[0]);
+}
+
+static void test_magnitudes(aniso_ctx *ctx, aniso_dtype dtype)
+{
+	const double huge = dtype == ANISO_FLOAT64 ? 1e200 : 1e30;
+	const double tiny = dtype == ANISO_FLOAT64 ? 1e-200 : 1e-30;
+	double x[4] = {huge, 0, 0, -huge}, y[6] = {0, 0, 0, 0, 0, 0}, b[6] = {1, 2, 3, 4, 5, 6};
+	double g_iso[1] = {1}, g_diag[2] = {1, 0.5}, out[4];
+	int ok;
+
+	ok = run(ctx, dtype, 1, x, y, b, g_iso, out) == ANISO_OK && out[0] == 0 && out[1] == 0 &&
+	     out[2] == 0 && out[3] == 0;
+	ok = ok && run(ctx, dtype, 2, x, y, b, g_diag, out) == ANISO_OK && out[0] == 0 &&
+	     out[1] == 0 && out[2] == 0 && out[3] == 0;
+	tap_ok(ok, "%s: |x - y| = %g (d^T G d overflows) gives exactly 0, not NaN", name(dtype),
+	       huge);
+	x[0] = tiny;
+	x[3] = -tiny;
+	ok = run(ctx, dtype, 2, x, y, b, g_diag, out) == ANISO_OK && out[0] == 1 + 3 + 5 &&
+	     out[1] == 2 + 4 + 6;
+	tap_ok(ok, "%s: |x - y| = %g (d^T G d underflows) gives exactly sum b", name(dtype), tiny);
+}
+
+/* fp64 devices must support denormals (OpenCL 1.2, 4.4.4), so a
+ * denormal weight comes back exactly. */
+static void test_denormal(aniso_ctx *ctx)
+{
+	double x[4] = {0, 0, 0, 0}, y[6] = {0, 0, 9, 9, 9, 9}, b[6] = {1e-310, 0, 0, 0, 0, 0};
+	double g[1] = {1}, out[4];
+	int ok;
+
+	ok = run(ctx, ANISO_FLOAT64, 1, x, y, b, g, out) == ANISO_OK && out[0] == 1e-310 &&
+	     out[2] == 1e-310 && out[1] == 0;
+	tap_ok(ok, "float64: a denormal weight (1e-310) at distance 0 comes back exactly (%g)",
+	       out[0]);
+}
+
+static void test_gamma_check(void)
+{
+	const float iso_rows[3] = {1, 0, -0.5f};
+	const double diag[4] = {1, 2, 3, -1e-300};
+	/* Row 0 PD; row 1 PD plus an antisymmetric part; row 2 singular PSD;
+	 * row 3 indefinite. */
+	const double full[4 * 4] = {2, 1, 1, 2, 2, 5, -3, 2, 1, 1, 1, 1, 1, 2, 2, 1};
+	const double with_nan[4] = {1, NAN, 0, 1};
+	size_t bad = 99;
+
+	tap_ok(aniso_gamma_check(ANISO_FLOAT32, 3, 1, 2, iso_rows, &bad) == ANISO_OK && bad == 2,
+	       "gamma_check: isotropic 1 and 0 are PSD");
+	tap_ok(aniso_gamma_check(ANISO_FLOAT32, 3, 1, 3, iso_rows, &bad) == ANISO_ERR_BAD_ARG &&
+		       bad == 2,
+	       "gamma_check: isotropic -0.5 is not (row 2)");
+	tap_ok(aniso_gamma_check(ANISO_FLOAT64, 2, 2, 2, diag, &bad) == ANISO_ERR_BAD_ARG && bad == 1,
+	       "gamma_check: a diagonal with a negative entry (row 1) is not");
+	tap_ok(aniso_gamma_check(ANISO_FLOAT64, 2, 4, 3, full, &bad) == ANISO_OK,
+	       "gamma_check: PD, PD plus antisymmetric, and singular PSD full metrics pass");
+	tap_ok(aniso_gamma_check(ANISO_FLOAT64, 2, 4, 4, full, &bad) == ANISO_ERR_BAD_ARG && bad == 3,
+	       "gamma_check: an indefinite full metric fails (row 3)");
+	tap_ok(aniso_gamma_check(ANISO_FLOAT64, 2, 4, 1, with_nan, &bad) == ANISO_ERR_BAD_ARG &&
+		       bad == 0,
+	       "gamma_check: NaN fails");
+	tap_ok(aniso_gamma_check(ANISO_FLOAT64, 2, 3, 1, diag, &bad) == ANISO_ERR_BAD_K &&
+		       aniso_gamma_check(ANISO_FLOAT64, 2, 2, 1, NULL, &bad) == ANISO_ERR_NULL_ARG,
+	       "gamma_check: bad K and NULL gamma are errors");
+}
+
+int main(void)
+{
+	aniso_ctx *ctx = context_or_skip();
+	int dt;
+
+	if (!ctx)
+		return tap_done();
+	tap_plan(2 * 8 + 1 + 7);
+	for (dt = 0; dt < 2; ++dt) {
+		test_nan_inf(ctx, (aniso_dtype)dt);
+		test_not_psd(ctx, (aniso_dtype)dt);
+		test_magnitudes(ctx, (aniso_dtype)dt);
+	}
+	test_denormal(ctx);
+	test_gamma_check();
+	aniso_ctx_free(ctx);
+	return tap_done();
+}
