@@ -17,7 +17,7 @@
 static const char sum_usage[] =
 	"Usage: anisocl sum -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
 	"                   [--gamma-var fixed|i|j] [--dtype f32|f64]\n"
-	"                   [--device D] [--time]\n"
+	"                   [--device D] [--time] [--check-gamma]\n"
 	"  out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) b_j\n"
 	"  -x X.npy       points x, shape (M, D)\n"
 	"  -y Y.npy       points y, shape (N, D)\n"
@@ -32,12 +32,14 @@ static const char sum_usage[] =
 	"                 must share one dtype, <f4 or <f8)\n"
 	"  --device D     device index or name substring (see anisocl devices)\n"
 	"  --time         print the compute time and pairs/s to stderr\n"
+	"  --check-gamma  refuse (exit 3) a gamma whose metric is not positive\n"
+	"                 semi-definite, whose terms could overflow to Inf\n"
 	"Exit codes: 0 ok, 1 usage, 2 input file, 3 dtype/shape, 4 device,\n"
 	"5 output (see anisocl --help).\n";
 
 struct sum_options {
 	const char *x, *y, *b, *gamma, *out, *dtype, *device;
-	int gamma_var, time;
+	int gamma_var, time, check_gamma;
 };
 
 static int parse_options(int argc, char **argv, struct sum_options *opt)
@@ -47,6 +49,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
 		{"time", no_argument, NULL, 'T'},
+		{"check-gamma", no_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c, status;
@@ -64,6 +67,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		case 't': opt->dtype = optarg; break;
 		case 'd': opt->device = optarg; break;
 		case 'T': opt->time = 1; break;
+		case 'G': opt->check_gamma = 1; break;
 		case 'v':
 			status = cli_parse_gamma_var(optarg, &opt->gamma_var);
 			if (status != CLI_OK)
@@ -168,6 +172,23 @@ int cli_sum(int argc, char **argv)
 	if (status != CLI_OK)
 		goto cleanup;
 	shape.dtype = dtype;
+	if (opt.check_gamma) {
+		size_t bad_row = 0;
+		void *gamma_values = cli_input_values(&g, shape.dtype);
+
+		code = gamma_values ? aniso_gamma_check(shape.dtype, shape.D, shape.K,
+							shape.gamma_rows, gamma_values, &bad_row)
+				    : ANISO_ERR_NO_MEMORY;
+		free(gamma_values);
+		if (code != ANISO_OK) {
+			status = code == ANISO_ERR_BAD_ARG
+					 ? cli_fail(CLI_SHAPE, "%s (-g): row %zu is not a positive "
+						    "semi-definite metric (--check-gamma)", g.path, bad_row)
+					 : cli_fail(CLI_INPUT, "%s (-g): cannot check: %s", g.path,
+						    aniso_strerror(code));
+			goto cleanup;
+		}
+	}
 
 	status = cli_context_create(opt.device, &ctx);
 	if (status != CLI_OK)

@@ -228,6 +228,17 @@ else
 	[ "$rc" -eq 0 ] && [ "$(wc -c <out.npy)" -eq 160 ]
 	ok $? "a Fortran-order X is accepted (its conversion is checked in test_cli_sum)" || diag_output
 
+	# gamma = -1 (a (1,) float64): not positive semi-definite
+	npy gneg.npy '<f8' '(1,)' 0
+	printf '\000\000\000\000\000\000\360\277' >>gneg.npy
+	fails 3 "--check-gamma refuses a metric that is not PSD" \
+		"gneg.npy (-g): row 0 is not a positive semi-definite metric" \
+		"$program" sum --check-gamma -x x.npy -y y.npy -b b.npy -g gneg.npy -o out.npy
+	run "$program" sum --check-gamma -x x.npy $sum_args -o out.npy
+	[ "$rc" -eq 0 ] && [ -f out.npy ]
+	ok $? "--check-gamma lets a PSD metric through" || diag_output
+	rm -f out.npy gneg.npy
+
 	fails 5 "OUT into a missing folder" "-o no/such/folder/out.npy: cannot create a temporary file there" \
 		"$program" sum -x x.npy $sum_args -o no/such/folder/out.npy
 	mkdir adir
