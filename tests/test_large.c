@@ -1,6 +1,6 @@
 /*
  * A problem larger than the device for real (not in the default suite:
- * `make check TESTS=tests/test_large`, run by CI): y alone is bigger than
+ * `make tests/test_large && tests/test_large`, run by CI): y alone is bigger than
  * the device's largest allocation, so aniso_sum must stream it in chunks.
  * N is 10% over what one allocation holds (on PoCL here: 2 GiB, so
  * N = 1.97e8 points in 3-D, float32: y 2.4 GB, b 0.8 GB), M = 8,
