@@ -177,7 +177,7 @@ def target_table(out, idx):
                "every gamma mode. 'on' says which shape gave the numbers: M = N = 1e5 "
                "itself (two modes), else M = 1e4 rows against N = 1e5 (the wide section: "
                "same pairs/s, a tenth of the time). Both implementations of a row ran on "
-               "the same shape, one after the other.\n")
+               "the same shape, in alternating rounds (one sum of each in turn).\n")
     out.append("| dtype | D | mode | on | anisocl pairs/s | plain C pairs/s | ×plain C | "
                "KeOps pairs/s | ×KeOps | KeOps from | met |")
     out.append("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -26,6 +26,10 @@ if [ ! -x "$top/bench/bench_anisocl" ]; then
 fi
 
 start=$(date +%s)
+# The library's state when the run starts (others may change the tree
+# during a long run): HEAD, and whether lib/, cl/, include/ differ from it.
+state="$(cd "$top" && git describe --always --dirty 2>/dev/null || echo unknown)"
+state="$state, started $(date -u +%H:%MZ)"
 echo "== bench_anisocl $mode $*" >&2
 "$top/bench/bench_anisocl" "$mode" "$@" >"$out/anisocl.csv"
 
@@ -47,6 +51,7 @@ if command -v python3 >/dev/null 2>&1; then
 			>>"$out/keops.csv" || echo "# keops: wide-N run failed" >>"$out/keops.csv"
 	fi
 	cat "$out/anisocl.csv" "$out/keops.csv" >"$out/results.csv"
+	echo "# tree at start: $state" >>"$out/results.csv"
 	echo "# total wall time $(($(date +%s) - start)) s ($mode)" >>"$out/results.csv"
 	python3 "$top/bench/report.py" "$out/results.csv" --md "$out/results.md" \
 		--png "$out/pairs_per_second.png"
