@@ -325,9 +325,11 @@ def plot(idx, path):
         ax.grid(axis="y", which="both", alpha=0.3)
     axes.flat[0].set_ylabel("pairs / s (higher is better)")
     axes.flat[2].set_ylabel("pairs / s (higher is better)")
-    axes.flat[0].legend(fontsize=8)
-    fig.suptitle("anisocl vs plain-C OpenMP vs KeOps, same run, " + machine(), fontsize=10)
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper right", ncol=3, fontsize=8)
+    fig.suptitle("anisocl vs plain-C OpenMP vs KeOps, same run, " + machine(), fontsize=10,
+                 x=0.02, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
     fig.savefig(path, dpi=110)
     return True
 
