@@ -29,18 +29,22 @@ inline realv compensated_add(realv sum, realv *compensation, realv value)
 	return t;
 }
 
-/* Rows i0 .. i0+VW-1 of a row-major array with `cols` columns, column k;
- * rows past M repeat row M-1 (their results are never written). */
-inline realv load_lanes(__global const real *restrict a, ulong cols, ulong i0,
-			ulong M, int k, real scale)
-{
-	real lanes[VW];
-
-	#pragma unroll
-	for (int l = 0; l < VW; ++l)
-		lanes[l] = scale * a[min(i0 + l, M - 1) * cols + k];
-	return VLOAD(lanes);
-}
+/* Rows i0 .. i0+VW-1 of a row-major array with COLS columns, as COLS
+ * vectors of VW lanes (out[k] lane l = a[i0 + l][k] * scale); rows past M
+ * repeat row M-1 (their results are never written).  Row by row, so that
+ * each row is one contiguous read: with few j per row (N = 16) these loads
+ * are a good part of the work. */
+#define LOAD_LANES(a, COLS, i0, M, scale, out)                                 \
+	do {                                                                   \
+		real lanes_[COLS][VW];                                         \
+		_Pragma("unroll") for (int l_ = 0; l_ < VW; ++l_) {            \
+			const ulong row_ = min((i0) + l_, (M) - 1);             \
+			_Pragma("unroll") for (int k_ = 0; k_ < COLS; ++k_)    \
+				lanes_[k_][l_] = (scale) * (a)[row_ * COLS + k_];  \
+		}                                                              \
+		_Pragma("unroll") for (int k_ = 0; k_ < COLS; ++k_)            \
+			(out)[k_] = VLOAD(lanes_[k_]);                         \
+	} while (0)
 
 /* The per-work-item state: x_i and gamma for fixed or per-i gamma.  Those
  * gammas are loaded once here, so log2(e) is folded into them; per-j rows
@@ -49,13 +53,9 @@ inline void load_rows(__global const real *restrict x,
 		      __global const real *restrict gamma, ulong i0, ulong M,
 		      realv xi[D], gammav g[K])
 {
-	#pragma unroll
-	for (int k = 0; k < D; ++k)
-		xi[k] = load_lanes(x, D, i0, M, k, 1);
+	LOAD_LANES(x, D, i0, M, (real)1, xi);
 #if GAMMA_VAR == GAMMA_PER_I
-	#pragma unroll
-	for (int k = 0; k < K; ++k)
-		g[k] = load_lanes(gamma, K, i0, M, k, LOG2E_R);
+	LOAD_LANES(gamma, K, i0, M, LOG2E_R, g);
 #elif GAMMA_VAR == GAMMA_FIXED
 	#pragma unroll
 	for (int k = 0; k < K; ++k)
