@@ -150,23 +150,9 @@ int cli_heatmap(int argc, char **argv)
 				  b.path, shape.E);
 		goto cleanup;
 	}
-	status = cli_context_create(opt.device, &ctx);
+	status = cli_context_and_values(opt.device, shape.dtype, inputs, 3, values, &ctx);
 	if (status != CLI_OK)
 		goto cleanup;
-	if (shape.dtype == ANISO_FLOAT64 && !aniso_ctx_has_fp64(ctx)) {
-		status = cli_fail(CLI_DEVICE, "%s has no float64 support: pass --dtype f32",
-				  aniso_ctx_device_name(ctx));
-		goto cleanup;
-	}
-	for (i = 0; i < 3; ++i) {
-		values[i] = cli_input_values(inputs[i], shape.dtype);
-		if (!values[i]) {
-			status = CLI_INPUT;
-			goto cleanup;
-		}
-		/* the file's bytes are no longer needed: halve the peak memory */
-		cli_input_free(inputs[i]);
-	}
 	grid = malloc(opt.res * opt.res * cli_dtype_size(shape.dtype));
 	if (!grid) {
 		status = cli_fail(CLI_DEVICE, "out of memory for a %zu x %zu grid", opt.res, opt.res);

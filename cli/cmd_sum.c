@@ -190,23 +190,9 @@ int cli_sum(int argc, char **argv)
 		}
 	}
 
-	status = cli_context_create(opt.device, &ctx);
+	status = cli_context_and_values(opt.device, shape.dtype, inputs, 4, values, &ctx);
 	if (status != CLI_OK)
 		goto cleanup;
-	if (shape.dtype == ANISO_FLOAT64 && !aniso_ctx_has_fp64(ctx)) {
-		status = cli_fail(CLI_DEVICE, "%s has no float64 support: pass --dtype f32",
-				  aniso_ctx_device_name(ctx));
-		goto cleanup;
-	}
-	for (i = 0; i < 4; ++i) {
-		values[i] = cli_input_values(inputs[i], shape.dtype);
-		if (!values[i]) {
-			status = CLI_INPUT;
-			goto cleanup;
-		}
-		/* the file's bytes are no longer needed: halve the peak memory */
-		cli_input_free(inputs[i]);
-	}
 	/* E <= N * E elements of B already fit in memory, so M * E * 8 only
 	 * overflows for an absurd M. */
 	if (shape.E != 0 && shape.M > ((size_t)-1) / 8 / shape.E) {
