@@ -13,7 +13,8 @@
  * (ANISO_GAMMA_PER_I, M rows) or one row per y_j (ANISO_GAMMA_PER_J, N rows).
  *
  * This is KeOps' exp(-WeightedSqDist(gamma, x_i - y_j)) * b_j.  The M x N
- * matrix is never built: device memory is O((M + N) (D + E + K)).
+ * matrix is never built: device memory is O((M + N) (D + E + K)), plus
+ * partial sums of at most 256 MiB that let a small M fill the device.
  *
  * Numbers a caller can rely on:
  *  - float64: error <= ~1e-12 relative to sum_j |term_ij|;
@@ -22,8 +23,8 @@
  *  - Results are bitwise reproducible run to run on the same device and
  *    library version: the reduction order over j is fixed.
  *  - NaN and Inf propagate as IEEE arithmetic says: a NaN in x_i makes row
- *    i NaN; a NaN in y_j or gamma_j every row; a NaN in b_j column e of
- *    every row whose kernel value is not 0.  A G that is not positive
+ *    i NaN; a NaN in y_j or gamma_j every row; a NaN in b[j][e] column e
+ *    of every row (0 * NaN is NaN).  A G that is not positive
  *    semi-definite gives exp of a positive number, so terms can overflow
  *    to Inf (aniso_gamma_check tells beforehand).  Far points underflow to
  *    exactly 0, never NaN, for K = 1 and K = D with gamma >= 0; with a
