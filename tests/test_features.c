@@ -9,6 +9,9 @@
 #include <CL/cl.h>
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +213,95 @@ static void test_disk_cache(tap_rng *rng)
 	free(saved);
 }
 
+/* Files in dir whose name ends in .tmp (left-over temporary files). */
+static int count_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		n += len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A sum with a fresh context on cache_dir in a new process (this program
+ * run again with --child: a fork of a process whose OpenCL runtime has
+ * started is not safe); with file_limit > 0, writes past that many bytes
+ * fail (EFBIG).  The child exits 0 when the sum is
+ * right, 2 when it is right and a note says the cache was not written. */
+static pid_t sum_in_child(unsigned long long seed, const char *cache_dir, long file_limit)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		char seed_text[32], limit_text[32];
+
+		snprintf(seed_text, sizeof(seed_text), "%llu", seed);
+		snprintf(limit_text, sizeof(limit_text), "%ld", file_limit);
+		execl("/proc/self/exe", "test_features", "--child", cache_dir, limit_text, seed_text,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int child_main(const char *cache_dir, long file_limit, unsigned long long seed)
+{
+	tap_rng rng;
+	int ok;
+
+	if (file_limit > 0) {
+		struct rlimit limit = {(rlim_t)file_limit, (rlim_t)file_limit};
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &limit);
+	}
+	tap_rng_seed(&rng, seed);
+	ok = sum_in_fresh_context(&rng, cache_dir);
+	return !ok ? 1 : strstr(last_note, "note: disk cache not written") ? 2 : 0;
+}
+
+static int child_status(pid_t pid)
+{
+	int status = 0;
+
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* Two processes writing the same entry at once.  (A full disk is not
+ * simulated here: RLIMIT_FSIZE also stops PoCL's own temporary files.) */
+static void test_disk_cache_races(void)
+{
+	char dir[] = "/tmp/anisocl-race-XXXXXX";
+	char entry[1024] = "";
+	pid_t a, b;
+	int sa, sb;
+
+	if (!mkdtemp(dir)) {
+		tap_ok(0, "mkdtemp");
+		return;
+	}
+	a = sum_in_child(11, dir, 0);
+	b = sum_in_child(12, dir, 0);
+	sa = child_status(a);
+	sb = child_status(b);
+	tap_ok(sa == 0 && sb == 0 && count_entries(dir, entry, sizeof(entry)) == 1 &&
+		       count_temporaries(dir) == 0 && child_status(sum_in_child(13, dir, 0)) == 0,
+	       "two processes writing one cache entry at once: both right, one valid entry");
+	if (entry[0])
+		remove(entry);
+	rmdir(dir);
+}
+
 static void test_caller_context(tap_rng *rng)
 {
 	cl_platform_id platform;
@@ -377,20 +469,24 @@ static void test_device_list(void)
 	       "device list: %zu device(s), default %d (%s)", count, def, why);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	aniso_ctx *ctx = context_or_skip();
+	aniso_ctx *ctx;
 	tap_rng rng;
 
+	if (argc == 5 && strcmp(argv[1], "--child") == 0)
+		return child_main(argv[2], strtol(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
+	ctx = context_or_skip();
 	if (!ctx)
 		return tap_done();
 	tap_rng_seed(&rng, tap_seed_from_env());
-	tap_plan(24);
+	tap_plan(25);
 	test_version();
 	test_reproducible(ctx, &rng);
 	test_long_sum_accuracy(ctx, &rng);
 	test_device_arrays(ctx, &rng);
 	test_disk_cache(&rng);
+	test_disk_cache_races();
 	test_caller_context(&rng);
 	test_kernel_dir(&rng);
 	test_streaming(&rng);
