@@ -55,43 +55,25 @@ void aniso_shape_bytes(const aniso_shape *s, struct aniso_bytes *bytes)
 	bytes->out = mul3(s->M, s->E, elem, &overflow);
 }
 
+/* One array's byte count: it must fit size_t (kernels index with 64-bit
+ * integers), and with check_limits one device allocation. */
 static int check_bytes(aniso_ctx *ctx, const char *name, size_t rows,
 		       const char *rows_name, size_t cols, const char *cols_name,
-		       size_t elem)
+		       size_t elem, int check_limits)
 {
 	int overflow = 0;
 	size_t bytes = mul3(rows, cols, elem, &overflow);
 
-	/* Kernels index with 64-bit integers; the byte count must fit size_t. */
 	if (overflow)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_OVERFLOW,
 				     "%s: %s (%zu) x %s (%zu) x %zu bytes overflows size_t",
 				     name, rows_name, rows, cols_name, cols, elem);
-	if ((cl_ulong)bytes > ctx->caps.max_alloc_bytes)
+	if (check_limits && (cl_ulong)bytes > ctx->caps.max_alloc_bytes)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
 				     "%s: %zu bytes exceed the device's largest allocation (%llu bytes on %s); "
-				     "split the problem (streaming in chunks is not implemented yet)",
+				     "device arrays are not streamed: pass host arrays to aniso_sum",
 				     name, bytes, (unsigned long long)ctx->caps.max_alloc_bytes,
 				     ctx->caps.name);
-	return ANISO_OK;
-}
-
-/* Byte counts must fit size_t even when the arrays will be streamed. */
-static int check_overflow(aniso_ctx *ctx, const aniso_shape *s)
-{
-	const char *names[5] = {"x", "y", "b", "gamma", "out"};
-	size_t rows[5] = {s->M, s->N, s->N, s->gamma_rows, s->M};
-	size_t cols[5] = {s->D, s->D, s->E, s->K, s->E};
-	size_t elem = aniso_dtype_size(s->dtype);
-	int k, overflow = 0;
-
-	for (k = 0; k < 5; ++k) {
-		(void)mul3(rows[k], cols[k], elem, &overflow);
-		if (overflow)
-			return aniso_msg_set(&ctx->msg, ANISO_ERR_OVERFLOW,
-					     "%s: %zu rows x %zu columns x %zu bytes overflows size_t",
-					     names[k], rows[k], cols[k], elem);
-	}
 	return ANISO_OK;
 }
 
@@ -151,14 +133,15 @@ int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *s, int check_limits)
 				     "(cl_khr_fp64): use ANISO_FLOAT32 or another device",
 				     ctx->caps.name);
 	elem = aniso_dtype_size(s->dtype);
-	if (!check_limits)
-		return check_overflow(ctx, s);
-	if ((err = check_bytes(ctx, "x", s->M, "M", s->D, "D", elem)) != ANISO_OK ||
-	    (err = check_bytes(ctx, "y", s->N, "N", s->D, "D", elem)) != ANISO_OK ||
-	    (err = check_bytes(ctx, "b", s->N, "N", s->E, "E", elem)) != ANISO_OK ||
-	    (err = check_bytes(ctx, "gamma", s->gamma_rows, "gamma_rows", s->K, "K", elem)) != ANISO_OK ||
-	    (err = check_bytes(ctx, "out", s->M, "M", s->E, "E", elem)) != ANISO_OK)
+	if ((err = check_bytes(ctx, "x", s->M, "M", s->D, "D", elem, check_limits)) != ANISO_OK ||
+	    (err = check_bytes(ctx, "y", s->N, "N", s->D, "D", elem, check_limits)) != ANISO_OK ||
+	    (err = check_bytes(ctx, "b", s->N, "N", s->E, "E", elem, check_limits)) != ANISO_OK ||
+	    (err = check_bytes(ctx, "gamma", s->gamma_rows, "gamma_rows", s->K, "K", elem,
+			       check_limits)) != ANISO_OK ||
+	    (err = check_bytes(ctx, "out", s->M, "M", s->E, "E", elem, check_limits)) != ANISO_OK)
 		return err;
+	if (!check_limits)
+		return ANISO_OK;
 	aniso_shape_bytes(s, &bytes);
 	total = (unsigned long long)bytes.x + bytes.y + bytes.b + bytes.gamma + bytes.out;
 	if (total > ctx->caps.global_mem_bytes)
