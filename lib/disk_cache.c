@@ -135,7 +135,7 @@ static uint64_t get_u64(const unsigned char *p)
 	return v;
 }
 
-int aniso_disk_cache_load(const char *dir, const char *key,
+void aniso_disk_cache_load(const char *dir, const char *key,
 			  unsigned char **binary, size_t *size, const char **rejected)
 {
 	char *path = entry_path(dir, key, ".bin");
@@ -188,7 +188,6 @@ out:
 	if (file)
 		fclose(file);
 	free(path);
-	return ANISO_OK;
 }
 
 /* mkdir -p; errors show up when the file is opened. */

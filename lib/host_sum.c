@@ -27,8 +27,17 @@ static size_t min_size(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-int aniso_stream_chunks(aniso_ctx *ctx, const aniso_shape *s, size_t *rows_i,
-			size_t *rows_j)
+static size_t max3(size_t a, size_t b, size_t c)
+{
+	size_t m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+/* Rows of x (and out) and of y per pass, so that every buffer fits the
+ * device; both equal M and N when the problem fits at once. */
+static int stream_chunks(aniso_ctx *ctx, const aniso_shape *s, size_t *rows_i,
+			 size_t *rows_j)
 {
 	const size_t elem = aniso_dtype_size(s->dtype);
 	const size_t K_i = s->gamma_var == ANISO_GAMMA_PER_I ? s->K : 0;
@@ -36,8 +45,7 @@ int aniso_stream_chunks(aniso_ctx *ctx, const aniso_shape *s, size_t *rows_i,
 	/* Bytes per row on each side; the widest array of a side sets how
 	 * many rows one allocation can hold. */
 	const size_t row_i = (s->D + s->E + K_i) * elem, row_j = (s->D + s->E + K_j) * elem;
-	const size_t widest_i = (s->D > s->E ? s->D : s->E) > K_i ? (s->D > s->E ? s->D : s->E) : K_i;
-	const size_t widest_j = (s->D > s->E ? s->D : s->E) > K_j ? (s->D > s->E ? s->D : s->E) : K_j;
+	const size_t widest_i = max3(s->D, s->E, K_i), widest_j = max3(s->D, s->E, K_j);
 	const cl_ulong max_alloc = ctx->caps.max_alloc_bytes;
 	const cl_ulong budget = ctx->caps.global_mem_bytes / GLOBAL_MEMORY_SHARE;
 	cl_ulong fixed_gamma = s->gamma_var == ANISO_GAMMA_FIXED ? s->K * elem : 0;
@@ -51,19 +59,19 @@ int aniso_stream_chunks(aniso_ctx *ctx, const aniso_shape *s, size_t *rows_i,
 				     s->D, s->E, s->K, (unsigned long long)max_alloc, ctx->caps.name);
 	/* Each side gets half of what is left; a side that fits whole gives
 	 * its unused half to the other. */
-	ni = (size_t)min_size(s->M, (size_t)(max_alloc / (widest_i * elem)));
-	nj = (size_t)min_size(s->N, (size_t)(max_alloc / (widest_j * elem)));
+	ni = min_size(s->M, (size_t)(max_alloc / (widest_i * elem)));
+	nj = min_size(s->N, (size_t)(max_alloc / (widest_j * elem)));
 	{
 		cl_ulong room = budget - fixed_gamma;
 		cl_ulong half = room / 2;
 
 		if ((cl_ulong)nj * row_j <= half)
-			ni = (size_t)min_size(ni, (size_t)((room - (cl_ulong)nj * row_j) / row_i));
+			ni = min_size(ni, (size_t)((room - (cl_ulong)nj * row_j) / row_i));
 		else if ((cl_ulong)ni * row_i <= half)
-			nj = (size_t)min_size(nj, (size_t)((room - (cl_ulong)ni * row_i) / row_j));
+			nj = min_size(nj, (size_t)((room - (cl_ulong)ni * row_i) / row_j));
 		else {
-			ni = (size_t)min_size(ni, (size_t)(half / row_i));
-			nj = (size_t)min_size(nj, (size_t)(half / row_j));
+			ni = min_size(ni, (size_t)(half / row_i));
+			nj = min_size(nj, (size_t)(half / row_j));
 		}
 	}
 	*rows_i = ni ? ni : 1;
@@ -245,7 +253,7 @@ int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
 		memset(out, 0, bytes.out);
 		goto out;
 	}
-	err = aniso_stream_chunks(ctx, shape, &rows_i, &rows_j);
+	err = stream_chunks(ctx, shape, &rows_i, &rows_j);
 	if (err != ANISO_OK)
 		goto out;
 	if (rows_i >= shape->M && rows_j >= shape->N) {

@@ -130,7 +130,7 @@ char *aniso_disk_cache_key(const struct aniso_device_caps *caps,
 			   const char *source, const char *options);
 /* Load a binary; *binary = NULL when absent or not to be trusted, and
  * then *rejected says why an existing entry was refused (else NULL). */
-int aniso_disk_cache_load(const char *dir, const char *key,
+void aniso_disk_cache_load(const char *dir, const char *key,
 			  unsigned char **binary, size_t *size, const char **rejected);
 /* Store a binary atomically; on failure, why says what went wrong. */
 int aniso_disk_cache_store(const char *dir, const char *key,
@@ -194,11 +194,5 @@ void aniso_shape_bytes(const aniso_shape *shape, struct aniso_bytes *bytes);
 int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 		      cl_mem y, cl_mem b, cl_mem gamma, cl_mem out);
 
-/* ---- host_sum.c -------------------------------------------------- */
-
-/* Rows of x (and out) and of y per pass, so that every buffer fits the
- * device; both equal M and N when the problem fits at once. */
-int aniso_stream_chunks(aniso_ctx *ctx, const aniso_shape *shape,
-			size_t *rows_i, size_t *rows_j);
 
 #endif

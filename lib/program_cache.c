@@ -114,8 +114,8 @@ static int compile_program(aniso_ctx *ctx, const struct aniso_kernel_config *con
 
 		key = aniso_disk_cache_key(&ctx->caps, source, options);
 		if (key)
-			(void)aniso_disk_cache_load(ctx->disk_cache_dir, key, &binary,
-						    &binary_size, &rejected);
+			aniso_disk_cache_load(ctx->disk_cache_dir, key, &binary, &binary_size,
+					      &rejected);
 		if (binary) {
 			program = build_from_binary(ctx, binary, binary_size, options);
 			if (!program)
