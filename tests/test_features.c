@@ -125,9 +125,11 @@ static void test_device_arrays(aniso_ctx *ctx, tap_rng *rng)
 	problem_free(&p);
 }
 
-/* Files in dir whose name ends in .bin; the last one's path in last. */
-static int count_entries(const char *dir, char *last, size_t last_size)
+/* Files in dir whose name ends in suffix; the last one's path in last
+ * (may be NULL). */
+static int count_files(const char *dir, const char *suffix, char *last, size_t last_size)
 {
+	size_t suffix_len = strlen(suffix);
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int n = 0;
@@ -137,7 +139,7 @@ static int count_entries(const char *dir, char *last, size_t last_size)
 	while ((e = readdir(d))) {
 		size_t len = strlen(e->d_name);
 
-		if (len > 4 && strcmp(e->d_name + len - 4, ".bin") == 0) {
+		if (len > suffix_len && strcmp(e->d_name + len - suffix_len, suffix) == 0) {
 			++n;
 			if (last)
 				snprintf(last, last_size, "%s/%s", dir, e->d_name);
@@ -181,9 +183,9 @@ static void test_disk_cache(tap_rng *rng)
 		free(saved);
 		return;
 	}
-	tap_ok(sum_in_fresh_context(rng, dir) && count_entries(dir, entry, sizeof(entry)) == 1,
+	tap_ok(sum_in_fresh_context(rng, dir) && count_files(dir, ".bin", entry, sizeof(entry)) == 1,
 	       "cold cache: correct sum, one entry written");
-	tap_ok(sum_in_fresh_context(rng, dir) && count_entries(dir, NULL, 0) == 1,
+	tap_ok(sum_in_fresh_context(rng, dir) && count_files(dir, ".bin", NULL, 0) == 1,
 	       "warm cache: correct sum from the stored binary, no new entry");
 	/* Corrupt the payload in the middle: the hash check must catch it. */
 	n = stat(entry, &st) == 0 && (f = fopen(entry, "r+b")) != NULL;
@@ -192,7 +194,7 @@ static void test_disk_cache(tap_rng *rng)
 		fputs("garbage!", f);
 		fclose(f);
 	}
-	tap_ok(n && sum_in_fresh_context(rng, dir) && count_entries(dir, NULL, 0) == 1 &&
+	tap_ok(n && sum_in_fresh_context(rng, dir) && count_files(dir, ".bin", NULL, 0) == 1 &&
 		       strstr(last_note, "note: disk cache entry") && strstr(last_note, "hash check"),
 	       "corrupted entry: rebuilt from source, correct sum, a note says so");
 	/* Truncated to a header's worth: also rejected. */
@@ -211,24 +213,6 @@ static void test_disk_cache(tap_rng *rng)
 	else
 		unsetenv("ANISOCL_CACHE_DIR");
 	free(saved);
-}
-
-/* Files in dir whose name ends in .tmp (left-over temporary files). */
-static int count_temporaries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-
-		n += len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0;
-	}
-	closedir(d);
-	return n;
 }
 
 /* A sum with a fresh context on cache_dir in a new process (this program
@@ -294,8 +278,8 @@ static void test_disk_cache_races(void)
 	b = sum_in_child(12, dir, 0);
 	sa = child_status(a);
 	sb = child_status(b);
-	tap_ok(sa == 0 && sb == 0 && count_entries(dir, entry, sizeof(entry)) == 1 &&
-		       count_temporaries(dir) == 0 && child_status(sum_in_child(13, dir, 0)) == 0,
+	tap_ok(sa == 0 && sb == 0 && count_files(dir, ".bin", entry, sizeof(entry)) == 1 &&
+		       count_files(dir, ".tmp", NULL, 0) == 0 && child_status(sum_in_child(13, dir, 0)) == 0,
 	       "two processes writing one cache entry at once: both right, one valid entry");
 	if (entry[0])
 		remove(entry);
