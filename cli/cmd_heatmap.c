@@ -131,12 +131,7 @@ int cli_heatmap(int argc, char **argv)
 	y.path = opt.y;
 	b.path = opt.b;
 	g.path = opt.gamma;
-	for (i = 0; i < 3; ++i) {
-		status = cli_input_load(inputs[i]);
-		if (status != CLI_OK)
-			goto cleanup;
-	}
-	status = cli_inputs_dtype(inputs, 3, opt.dtype, &dtype);
+	status = cli_inputs_load(inputs, 3, opt.dtype, &dtype);
 	if (status != CLI_OK)
 		goto cleanup;
 	status = cli_check_shapes(opt.res * opt.res, 2, "the unit square (heatmap)", &y, &b, &g,

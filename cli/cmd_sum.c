@@ -150,14 +150,7 @@ int cli_sum(int argc, char **argv)
 	y.path = opt.y;
 	b.path = opt.b;
 	g.path = opt.gamma;
-	for (i = 0; i < 4; ++i) {
-		status = cli_input_load(inputs[i]);
-		if (status != CLI_OK)
-			goto cleanup;
-	}
-	/* dtypes first: an int or datetime array is the problem to report, not
-	 * whatever its shape happens to be */
-	status = cli_inputs_dtype(inputs, 4, opt.dtype, &dtype);
+	status = cli_inputs_load(inputs, 4, opt.dtype, &dtype);
 	if (status != CLI_OK)
 		goto cleanup;
 	if (x.file.array.ndim != 2 || x.file.array.shape[1] == 0) {

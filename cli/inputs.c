@@ -97,3 +97,19 @@ void *cli_input_values(const struct cli_input *in, aniso_dtype dtype)
 			 in->option, in->file.array.count);
 	return values;
 }
+
+int cli_inputs_load(struct cli_input *const *inputs, size_t count,
+		    const char *forced, aniso_dtype *dtype)
+{
+	size_t k;
+	int status;
+
+	for (k = 0; k < count; ++k) {
+		status = cli_input_load(inputs[k]);
+		if (status != CLI_OK)
+			return status;
+	}
+	/* dtypes first: an int or datetime array is the problem to report,
+	 * not whatever its shape happens to be */
+	return cli_inputs_dtype(inputs, count, forced, dtype);
+}

@@ -26,6 +26,11 @@ void cli_input_free(struct cli_input *in);
 int cli_inputs_dtype(struct cli_input *const *inputs, size_t count,
 		     const char *forced, aniso_dtype *dtype);
 
+/* Load every input, then their common dtype as cli_inputs_dtype says.
+ * CLI_OK, or the first failure's code after printing why. */
+int cli_inputs_load(struct cli_input *const *inputs, size_t count,
+		    const char *forced, aniso_dtype *dtype);
+
 /* A native C-order copy in dtype (free() it); NULL and a message when out
  * of memory. */
 void *cli_input_values(const struct cli_input *in, aniso_dtype dtype);
