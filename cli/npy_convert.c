@@ -56,6 +56,30 @@ static size_t file_index(const struct npy_array *a, const size_t *index)
 	return offset;
 }
 
+/*
+ * Writes the element at file index `at` to dst as elem_size bytes in
+ * native order.  At the same width the bits travel as they are, so a
+ * signalling NaN stays one whatever the layout, as in the one-copy path of
+ * npy_to_native; across widths the value goes through C's conversion.
+ */
+static void convert_element(const struct npy_array *a, size_t at, int swap,
+			    size_t elem_size, unsigned char *dst)
+{
+	if (elem_size == a->itemsize) {
+		memcpy(dst, a->data + at * elem_size, elem_size);
+		if (swap)
+			swap_elements(dst, 1, elem_size);
+	} else if (elem_size == 4) {
+		float f = (float)element_at(a, at, swap);
+
+		memcpy(dst, &f, 4);
+	} else {
+		double v = element_at(a, at, swap);
+
+		memcpy(dst, &v, 8);
+	}
+}
+
 void *npy_to_native(const struct npy_array *a, size_t elem_size)
 {
 	size_t index[NPY_MAX_DIMS] = {0};
@@ -74,15 +98,8 @@ void *npy_to_native(const struct npy_array *a, size_t elem_size)
 		return out;
 	}
 	for (c = 0; c < a->count; ++c) {
-		double v = element_at(a, file_index(a, index), swap);
-
-		if (elem_size == 4) {
-			float f = (float)v;
-
-			memcpy(out + c * 4, &f, 4);
-		} else {
-			memcpy(out + c * 8, &v, 8);
-		}
+		convert_element(a, file_index(a, index), swap, elem_size,
+				out + c * elem_size);
 		/* next C-order multi-index: the last dimension runs fastest */
 		for (d = a->ndim; d-- > 0;) {
 			if (++index[d] < a->shape[d])

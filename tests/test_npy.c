@@ -187,6 +187,26 @@ static void test_conversions(void)
 		free(d);
 	}
 
+	/* A signalling NaN (a float32 whose quiet bit is clear) keeps its
+	 * bits in every layout: the one-copy path and the element-by-element
+	 * Fortran-order path must agree.  Found by fuzz_npy. */
+	{
+		const uint32_t snan = 0xff800001u;
+		uint32_t column_major[6] = {0x3f800000u, snan, snan, snan, snan, snan};
+		uint32_t *got;
+
+		for (i = 0; i < 2; ++i) {
+			n = make_file(file, sizeof(file), "<f4", (int)i, shape, 2, 1, column_major, 24);
+			ok = n && npy_parse(file, n, &a, NULL, 0) == 0;
+			got = ok ? npy_to_native(&a, 4) : NULL;
+			ok = ok && got && memcmp(got + 1, &snan, 4) == 0 &&
+			     got[0] == 0x3f800000u;
+			CHECK(ok, "a signalling NaN keeps its bits at the same width (%s order)",
+			      i ? "Fortran" : "C");
+			free(got);
+		}
+	}
+
 	n = make_file(file, sizeof(file), "<i8", 0, shape, 2, 1, fortran_data, 48);
 	ok = n && npy_parse(file, n, &a, NULL, 0) == 0 && a.kind == 'i' && !npy_is_float(&a);
 	CHECK(ok, "an int64 file parses but is not a float array");

@@ -11,7 +11,9 @@
 # tests/fuzz/build/artifacts/ (copy one to tests/fuzz/regressions/NAME/ once
 # the bug is fixed, so every later run replays it).
 #
-# Environment: FUZZ_TARGETS (default "npy validate"), FUZZ_BUILD_DIR,
+# Environment: FUZZ_TARGETS (default "npy validate"), FUZZ_SEED (fixes
+# libFuzzer's random seed, so that a run can be repeated: CI sets it; the
+# default, a fresh seed each run, explores further), FUZZ_BUILD_DIR,
 # FUZZ_CC and FUZZ_*SANITIZERS as for build.sh; ANISOCL_DEVICE picks the
 # device of fuzz_validate; ANISOCL_CACHE_DIR (default
 # /tmp/anisocl-fuzz-cache) keeps its compiled kernels between runs.
@@ -45,6 +47,9 @@ for target in ${FUZZ_TARGETS:-npy validate}; do
 	bin=$build/fuzz_$target
 	log=$work/$target.log
 	opts="-rss_limit_mb=4096 -timeout=120 -print_final_stats=1"
+	if [ -n "${FUZZ_SEED:-}" ]; then
+		opts="$opts -seed=$FUZZ_SEED"
+	fi
 	asan="abort_on_error=0"
 	if [ "$target" = validate ]; then
 		# PoCL leaks (its device threads, LLVM and compiler state are
