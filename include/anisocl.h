@@ -225,6 +225,24 @@ typedef struct aniso_array_s aniso_array;
 ANISO_API int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype,
 				 size_t rows, size_t cols, const void *host,
 				 aniso_array **array);
+/*
+ * A rows x cols array of dtype over the caller's OpenCL buffer (a cl_mem,
+ * passed as void * so that this header needs no OpenCL headers), for
+ * programs whose data already lives on the device: no copy is made.  The
+ * buffer must belong to the context's OpenCL context (see
+ * aniso_ctx_create_from_cl) and hold at least rows*cols elements from its
+ * start, row-major (a sub-buffer gives an offset).  It may be NULL only when
+ * rows*cols is 0.  The array takes its own reference (clRetainMemObject),
+ * released by aniso_array_free; the caller keeps and releases its own.
+ * Errors: ANISO_ERR_BAD_ARG for a buffer of another context or one that is
+ * too small, and as for aniso_array_create.
+ */
+ANISO_API int aniso_array_wrap(aniso_ctx *ctx, aniso_dtype dtype,
+			       size_t rows, size_t cols, void *cl_buffer,
+			       aniso_array **array);
+/* The array's OpenCL buffer (a cl_mem; NULL for an empty array), for the
+ * caller's own kernels and transfers.  Still owned by the array. */
+ANISO_API void *aniso_array_cl_mem(const aniso_array *array);
 /* Accepts NULL. */
 ANISO_API void aniso_array_free(aniso_array *array);
 /* Replace the whole contents (rows*cols elements) from host. */
@@ -237,7 +255,10 @@ ANISO_API size_t aniso_array_cols(const aniso_array *array);
 /*
  * out = sum over j on device arrays.  Shapes come from the arrays:
  * x is M x D, y is N x D, b is N x E, gamma is rows x K with rows as
- * gamma_var says, out is M x E; all of one dtype and one context.
+ * gamma_var says, out is M x E; all of one dtype and one context.  out
+ * must not share memory with an input (the same array, or wrapped buffers
+ * that overlap): ANISO_ERR_BAD_ARG, since the kernels would read numbers
+ * they are overwriting.  Inputs may share memory with each other.
  */
 ANISO_API int aniso_sum_arrays(aniso_ctx *ctx, const aniso_array *x,
 			       const aniso_array *y, const aniso_array *b,

@@ -23,66 +23,158 @@ static int array_bytes(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
 	return ANISO_OK;
 }
 
+/*
+ * The checks and the handle that aniso_array_create and aniso_array_wrap
+ * share: on success *array is a new handle with no buffer yet and *bytes
+ * its size.  Called with the context locked.
+ */
+static int array_begin(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
+		       size_t cols, aniso_array **out, aniso_array **array,
+		       size_t *bytes)
+{
+	int err;
+
+	if (!out)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
+				     "array is NULL: expected where to store the handle");
+	*out = NULL;
+	if (dtype != ANISO_FLOAT32 && dtype != ANISO_FLOAT64)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DTYPE,
+				     "dtype is %d: expected ANISO_FLOAT32 (0) or ANISO_FLOAT64 (1)",
+				     (int)dtype);
+	if (dtype == ANISO_FLOAT64 && !ctx->caps.has_fp64)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_NO_FP64,
+				     "dtype is ANISO_FLOAT64 but device %s has no float64 support",
+				     ctx->caps.name);
+	if (cols == 0)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DIM, "cols is 0: expected at least 1");
+	err = array_bytes(ctx, dtype, rows, cols, bytes);
+	if (err != ANISO_OK)
+		return err;
+	*array = calloc(1, sizeof(**array));
+	if (!*array)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
+	(*array)->ctx = ctx;
+	(*array)->dtype = dtype;
+	(*array)->rows = rows;
+	(*array)->cols = cols;
+	return ANISO_OK;
+}
+
 int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
 		       size_t cols, const void *host, aniso_array **out)
 {
 	aniso_array *array = NULL;
 	size_t bytes = 0;
 	cl_int status;
-	int err = ANISO_OK;
+	int err;
 
 	if (!ctx)
 		return ANISO_ERR_NULL_ARG;
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
-	if (!out) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG, "array is NULL: expected where to store the handle");
+	err = array_begin(ctx, dtype, rows, cols, out, &array, &bytes);
+	if (err != ANISO_OK || bytes == 0)
+		goto out;
+	array->buffer = clCreateBuffer(ctx->context,
+				       CL_MEM_READ_WRITE | (host ? CL_MEM_COPY_HOST_PTR : 0),
+				       bytes, (void *)host, &status);
+	if (status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clCreateBuffer", status);
+		if (status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES)
+			err = ANISO_ERR_TOO_LARGE;
 		goto out;
 	}
-	*out = NULL;
-	if (dtype != ANISO_FLOAT32 && dtype != ANISO_FLOAT64) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DTYPE,
-				    "dtype is %d: expected ANISO_FLOAT32 (0) or ANISO_FLOAT64 (1)", (int)dtype);
-		goto out;
-	}
-	if (dtype == ANISO_FLOAT64 && !ctx->caps.has_fp64) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_FP64,
-				    "dtype is ANISO_FLOAT64 but device %s has no float64 support", ctx->caps.name);
-		goto out;
-	}
-	if (cols == 0) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DIM, "cols is 0: expected at least 1");
-		goto out;
-	}
-	err = array_bytes(ctx, dtype, rows, cols, &bytes);
-	if (err != ANISO_OK)
-		goto out;
-	array = calloc(1, sizeof(*array));
-	if (!array) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
-		goto out;
-	}
-	array->ctx = ctx;
-	array->dtype = dtype;
-	array->rows = rows;
-	array->cols = cols;
-	if (bytes > 0) {
-		array->buffer = clCreateBuffer(ctx->context,
-					       CL_MEM_READ_WRITE | (host ? CL_MEM_COPY_HOST_PTR : 0),
-					       bytes, (void *)host, &status);
-		if (status != CL_SUCCESS) {
-			err = aniso_cl_fail(&ctx->msg, "clCreateBuffer", status);
-			if (status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES)
-				err = ANISO_ERR_TOO_LARGE;
-			goto out;
-		}
-	}
-	*out = array;
-	array = NULL;
+	array->root = array->buffer;
 out:
-	free(array);
+	if (err == ANISO_OK) {
+		*out = array;
+		array = NULL;
+	}
+	aniso_array_free(array);
 	pthread_mutex_unlock(&ctx->lock);
 	return err;
+}
+
+/* Checks a caller's buffer for aniso_array_wrap and finds where its
+ * numbers lie (array->root, array->root_offset). */
+static int wrap_check(aniso_ctx *ctx, cl_mem buffer, size_t bytes,
+		      aniso_array *array)
+{
+	cl_context owner = NULL;
+	cl_mem parent = NULL;
+	size_t size = 0, offset = 0;
+	cl_int status;
+
+	status = clGetMemObjectInfo(buffer, CL_MEM_CONTEXT, sizeof(owner), &owner, NULL);
+	if (status == CL_INVALID_MEM_OBJECT)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+				     "cl_buffer is not a valid OpenCL buffer");
+	if (status == CL_SUCCESS)
+		status = clGetMemObjectInfo(buffer, CL_MEM_SIZE, sizeof(size), &size, NULL);
+	if (status == CL_SUCCESS)
+		status = clGetMemObjectInfo(buffer, CL_MEM_ASSOCIATED_MEMOBJECT,
+					    sizeof(parent), &parent, NULL);
+	if (status == CL_SUCCESS)
+		status = clGetMemObjectInfo(buffer, CL_MEM_OFFSET, sizeof(offset), &offset, NULL);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clGetMemObjectInfo(cl_buffer)", status);
+	if (owner != ctx->context)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+				     "cl_buffer belongs to another OpenCL context: expected a buffer of the context's own");
+	if (size < bytes)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+				     "cl_buffer holds %zu bytes: expected at least %zu (%zu x %zu elements)",
+				     size, bytes, array->rows, array->cols);
+	array->root = parent ? parent : buffer;
+	array->root_offset = parent ? offset : 0;
+	return ANISO_OK;
+}
+
+int aniso_array_wrap(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
+		     size_t cols, void *cl_buffer, aniso_array **out)
+{
+	aniso_array *array = NULL;
+	size_t bytes = 0;
+	cl_int status;
+	int err;
+
+	if (!ctx)
+		return ANISO_ERR_NULL_ARG;
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	err = array_begin(ctx, dtype, rows, cols, out, &array, &bytes);
+	if (err != ANISO_OK)
+		goto out;
+	if (!cl_buffer) {
+		if (bytes > 0)
+			err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
+					    "cl_buffer is NULL: expected an OpenCL buffer of %zu bytes",
+					    bytes);
+		goto out;
+	}
+	err = wrap_check(ctx, (cl_mem)cl_buffer, bytes, array);
+	if (err != ANISO_OK)
+		goto out;
+	status = clRetainMemObject((cl_mem)cl_buffer);
+	if (status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clRetainMemObject(cl_buffer)", status);
+		goto out;
+	}
+	array->buffer = (cl_mem)cl_buffer;
+out:
+	if (err == ANISO_OK) {
+		*out = array;
+		array = NULL;
+	}
+	aniso_array_free(array);
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
+
+void *aniso_array_cl_mem(const aniso_array *array)
+{
+	return array ? (void *)array->buffer : NULL;
 }
 
 void aniso_array_free(aniso_array *array)
@@ -146,6 +238,20 @@ int aniso_array_read(const aniso_array *array, void *host)
 	return array_transfer((aniso_array *)array, host, 0);
 }
 
+/* Whether two arrays' numbers overlap in device memory. */
+static int shares_memory(const aniso_array *a, const aniso_array *b)
+{
+	size_t a_bytes = a->rows * a->cols * aniso_dtype_size(a->dtype);
+	size_t b_bytes = b->rows * b->cols * aniso_dtype_size(b->dtype);
+
+	if (a == b)
+		return 1;
+	if (!a->root || a->root != b->root || a_bytes == 0 || b_bytes == 0)
+		return 0;
+	return a->root_offset < b->root_offset + b_bytes &&
+	       b->root_offset < a->root_offset + a_bytes;
+}
+
 /* Check that the arrays agree and fill the shape they describe. */
 static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
 			     const aniso_array *y, const aniso_array *b,
@@ -168,6 +274,12 @@ static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
 					     "%s has dtype %s but x has %s: expected one dtype for all",
 					     names[k], all[k]->dtype == ANISO_FLOAT64 ? "float64" : "float32",
 					     x->dtype == ANISO_FLOAT64 ? "float64" : "float32");
+	}
+	for (k = 0; k < 4; ++k) {
+		if (shares_memory(all[k], out))
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					     "out shares memory with %s: expected a separate array for the result",
+					     names[k]);
 	}
 	if (y->cols != x->cols)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,

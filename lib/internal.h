@@ -169,6 +169,10 @@ struct aniso_array_s {
 	aniso_dtype dtype;
 	size_t rows, cols;
 	cl_mem buffer; /* NULL when rows * cols == 0 */
+	/* Where the numbers lie, to tell whether two arrays overlap: the
+	 * buffer itself at offset 0, or a sub-buffer's parent and offset. */
+	cl_mem root;
+	size_t root_offset;
 };
 
 size_t aniso_dtype_size(aniso_dtype dtype);

@@ -30,6 +30,10 @@ void problem_free(struct problem *p);
  * worst entry in a diagnostic otherwise. */
 int problem_check(aniso_ctx *ctx, const struct problem *p, double tol,
 		  double *worst_ratio);
+/* The comparison of problem_check, on a result computed by other means
+ * (M x E numbers of the problem's dtype). */
+int problem_compare(const struct problem *p, const void *out, double tol,
+		    double *worst_ratio);
 
 /* Tolerances relative to sum_j |term_ij| (see test_accuracy.c). */
 #define TOL_FLOAT64 1e-12

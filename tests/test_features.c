@@ -1,13 +1,10 @@
 /*
  * Features around the sum: reproducibility, small M with large N,
- * device-resident arrays, the disk cache (cold, warm, corrupted), a
- * caller-supplied OpenCL context, kernel sources from a folder, build
- * failures with their log, the device list, and float32 accuracy on long
- * sums.
+ * device-resident arrays, the disk cache (cold, warm, corrupted), kernel
+ * sources from a folder, build failures with their log, the device list,
+ * and float32 accuracy on long sums.  The caller's own OpenCL objects are
+ * test_interop.c's.
  */
-#define CL_TARGET_OPENCL_VERSION 120
-#include <CL/cl.h>
-
 #include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -286,45 +283,6 @@ static void test_disk_cache_races(void)
 	rmdir(dir);
 }
 
-static void test_caller_context(tap_rng *rng)
-{
-	cl_platform_id platform;
-	cl_device_id device;
-	cl_context context = NULL;
-	cl_command_queue queue = NULL;
-	aniso_ctx *ctx = NULL;
-	struct problem p;
-	char why[512];
-	cl_int status;
-	int ok;
-
-	status = clGetPlatformIDs(1, &platform, NULL);
-	if (status == CL_SUCCESS)
-		status = clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 1, &device, NULL);
-	if (status == CL_SUCCESS)
-		context = clCreateContext(NULL, 1, &device, NULL, NULL, &status);
-	if (status == CL_SUCCESS)
-		queue = clCreateCommandQueue(context, device, 0, &status);
-	if (status != CL_SUCCESS) {
-		tap_ok(0, "setting up a caller's OpenCL context: %d", status);
-		tap_ok(0, "caller's context still valid");
-		goto out;
-	}
-	problem_make(&p, rng, ANISO_FLOAT32, 33, 129, 2, 1, 2, ANISO_GAMMA_PER_J);
-	ok = aniso_ctx_create_from_cl(context, device, queue, &ctx, why, sizeof(why)) == ANISO_OK &&
-	     problem_check(ctx, &p, TOL_FLOAT32, NULL);
-	problem_free(&p);
-	aniso_ctx_free(ctx);
-	tap_ok(ok, "a caller-supplied context, device and queue: correct sum");
-	/* The library released only its own references. */
-	tap_ok(clFinish(queue) == CL_SUCCESS, "caller's queue still valid after aniso_ctx_free");
-out:
-	if (queue)
-		clReleaseCommandQueue(queue);
-	if (context)
-		clReleaseContext(context);
-}
-
 static void test_kernel_dir(tap_rng *rng)
 {
 	const char *srcdir = getenv("top_srcdir");
@@ -464,14 +422,13 @@ int main(int argc, char **argv)
 	if (!ctx)
 		return tap_done();
 	tap_rng_seed(&rng, tap_seed_from_env());
-	tap_plan(25);
+	tap_plan(23);
 	test_version();
 	test_reproducible(ctx, &rng);
 	test_long_sum_accuracy(ctx, &rng);
 	test_device_arrays(ctx, &rng);
 	test_disk_cache(&rng);
 	test_disk_cache_races();
-	test_caller_context(&rng);
 	test_kernel_dir(&rng);
 	test_streaming(&rng);
 	test_device_list();
