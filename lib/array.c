@@ -61,21 +61,15 @@ static int array_begin(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
 	return ANISO_OK;
 }
 
-int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
-		       size_t cols, const void *host, aniso_array **out)
+/* A new device buffer for the array, filled from host when not NULL. */
+static int array_allocate(aniso_ctx *ctx, const void *host, size_t bytes,
+			  aniso_array *array)
 {
-	aniso_array *array = NULL;
-	size_t bytes = 0;
 	cl_int status;
-	int err;
+	int err = ANISO_OK;
 
-	if (!ctx)
-		return ANISO_ERR_NULL_ARG;
-	pthread_mutex_lock(&ctx->lock);
-	aniso_msg_clear(&ctx->msg);
-	err = array_begin(ctx, dtype, rows, cols, out, &array, &bytes);
-	if (err != ANISO_OK || bytes == 0)
-		goto out;
+	if (bytes == 0)
+		return ANISO_OK;
 	array->buffer = clCreateBuffer(ctx->context,
 				       CL_MEM_READ_WRITE | (host ? CL_MEM_COPY_HOST_PTR : 0),
 				       bytes, (void *)host, &status);
@@ -83,16 +77,8 @@ int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
 		err = aniso_cl_fail(&ctx->msg, "clCreateBuffer", status);
 		if (status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES)
 			err = ANISO_ERR_TOO_LARGE;
-		goto out;
 	}
 	array->root = array->buffer;
-out:
-	if (err == ANISO_OK) {
-		*out = array;
-		array = NULL;
-	}
-	aniso_array_free(array);
-	pthread_mutex_unlock(&ctx->lock);
 	return err;
 }
 
@@ -131,12 +117,37 @@ static int wrap_check(aniso_ctx *ctx, cl_mem buffer, size_t bytes,
 	return ANISO_OK;
 }
 
-int aniso_array_wrap(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
-		     size_t cols, void *cl_buffer, aniso_array **out)
+/* The caller's buffer for the array, after wrap_check, with a reference
+ * of the array's own. */
+static int array_attach(aniso_ctx *ctx, cl_mem buffer, size_t bytes,
+			aniso_array *array)
+{
+	cl_int status;
+	int err;
+
+	if (!buffer)
+		return bytes == 0 ? ANISO_OK
+				  : aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
+						  "cl_buffer is NULL: expected an OpenCL buffer of %zu bytes",
+						  bytes);
+	err = wrap_check(ctx, buffer, bytes, array);
+	if (err != ANISO_OK)
+		return err;
+	status = clRetainMemObject(buffer);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clRetainMemObject(cl_buffer)", status);
+	array->buffer = buffer;
+	return ANISO_OK;
+}
+
+/* aniso_array_create (caller_buffer unused) and aniso_array_wrap (host
+ * unused): the checks, then a buffer of the library's or the caller's. */
+static int array_new(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
+		     size_t cols, const void *host, cl_mem caller_buffer,
+		     int wrap, aniso_array **out)
 {
 	aniso_array *array = NULL;
 	size_t bytes = 0;
-	cl_int status;
 	int err;
 
 	if (!ctx)
@@ -144,25 +155,9 @@ int aniso_array_wrap(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
 	err = array_begin(ctx, dtype, rows, cols, out, &array, &bytes);
-	if (err != ANISO_OK)
-		goto out;
-	if (!cl_buffer) {
-		if (bytes > 0)
-			err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
-					    "cl_buffer is NULL: expected an OpenCL buffer of %zu bytes",
-					    bytes);
-		goto out;
-	}
-	err = wrap_check(ctx, (cl_mem)cl_buffer, bytes, array);
-	if (err != ANISO_OK)
-		goto out;
-	status = clRetainMemObject((cl_mem)cl_buffer);
-	if (status != CL_SUCCESS) {
-		err = aniso_cl_fail(&ctx->msg, "clRetainMemObject(cl_buffer)", status);
-		goto out;
-	}
-	array->buffer = (cl_mem)cl_buffer;
-out:
+	if (err == ANISO_OK)
+		err = wrap ? array_attach(ctx, caller_buffer, bytes, array)
+			   : array_allocate(ctx, host, bytes, array);
 	if (err == ANISO_OK) {
 		*out = array;
 		array = NULL;
@@ -170,6 +165,18 @@ out:
 	aniso_array_free(array);
 	pthread_mutex_unlock(&ctx->lock);
 	return err;
+}
+
+int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
+		       size_t cols, const void *host, aniso_array **array)
+{
+	return array_new(ctx, dtype, rows, cols, host, NULL, 0, array);
+}
+
+int aniso_array_wrap(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
+		     size_t cols, void *cl_buffer, aniso_array **array)
+{
+	return array_new(ctx, dtype, rows, cols, NULL, (cl_mem)cl_buffer, 1, array);
 }
 
 void *aniso_array_cl_mem(const aniso_array *array)
