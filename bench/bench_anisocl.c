@@ -468,54 +468,142 @@ static void print_case(FILE *f, const char *section, const aniso_shape *shape)
 		bench_kind_name(bench_kind_of(shape->K, shape->D)), shape->M, shape->N);
 }
 
-/*
- * Run one case: the library on device arrays and, when asked, aniso_sum
- * on host arrays and the baseline, on the same data.  After the warm-ups
- * the timed sums go in rounds, one of each implementation in turn, so that
- * a change of load on this shared machine during the case falls on all of
- * them alike and their ratio stays honest.
- */
-static void run_case(aniso_ctx *ctx, const struct options *o, const char *section,
-		     const aniso_shape *shape, int with_host, int with_omp)
-{
-	static const char *impl_names[] = {"anisocl", "anisocl_host", "plain_c"};
-	const double pairs = (double)shape->M * (double)shape->N;
-	struct runner r[3];
+/* One shape of a run_cases call, with its data and its runners. */
+struct bench_case {
+	const char *section;
+	aniso_shape shape;
+	int want[3];
 	struct bench_data data;
-	struct bench_stats st[3];
-	double *t[3] = {NULL, NULL, NULL}, estimate[3] = {0, 0, 0}, total = 0;
-	int want[3] = {1, with_host, with_omp}, state[3] = {-1, -1, -1};
+	int have_data;
+	struct runner r[3];
+	double *t[3], estimate[3];
+	int state[3]; /* 0 running, 1 skipped, -1 failed */
 	char note[3][320];
-	int reps = o->reps;
+};
 
-	memset(r, 0, sizeof(r));
-	if (bench_data_make(&data, shape, SEED ^ shape->M ^ (shape->N << 20))) {
-		csv_row(section, "anisocl", shape, NULL, "failed", "host out of memory");
-		return;
-	}
-	print_case(stderr, section, shape);
+static const char *const impl_names[] = {"anisocl", "anisocl_host", "plain_c"};
+
+/* Data, runners and warm-ups of one case; returns the estimated time of
+ * one round of it. */
+static double case_start(struct bench_case *c, aniso_ctx *ctx, const struct options *o)
+{
+	const aniso_shape *shape = &c->shape;
+	double total = 0;
+
 	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
-		note[id][0] = 0;
-		if (!want[id])
+		c->state[id] = -1;
+		c->note[id][0] = 0;
+	}
+	if (bench_data_make(&c->data, shape, SEED ^ shape->M ^ (shape->N << 20))) {
+		for (int id = IMPL_LIB; id <= IMPL_OMP; ++id)
+			snprintf(c->note[id], sizeof(c->note[id]), "failed: host out of memory");
+		return 0;
+	}
+	c->have_data = 1;
+	print_case(stderr, c->section, shape);
+	fprintf(stderr, " warm-up\n");
+	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+		struct runner *r = &c->r[id];
+
+		if (!c->want[id])
 			continue;
-		r[id].impl = impl_names[id];
-		r[id].data = &data;
-		r[id].ctx = ctx;
-		r[id].out = calloc(shape->M * shape->E + 1, elem(shape));
-		r[id].prepare = id == IMPL_LIB ? lib_prepare : id == IMPL_HOST ? host_prepare : omp_prepare;
-		r[id].run = id == IMPL_LIB ? lib_run : id == IMPL_HOST ? host_run : omp_run;
-		r[id].release = id == IMPL_LIB ? lib_release : id == IMPL_HOST ? host_release : omp_release;
-		t[id] = calloc((size_t)o->reps + 1, sizeof(double));
-		if (!r[id].out || !t[id]) {
-			snprintf(note[id], sizeof(note[id]), "failed: host out of memory");
-			state[id] = -1;
+		r->impl = impl_names[id];
+		r->data = &c->data;
+		r->ctx = ctx;
+		r->out = calloc(shape->M * shape->E + 1, elem(shape));
+		r->prepare = id == IMPL_LIB ? lib_prepare : id == IMPL_HOST ? host_prepare : omp_prepare;
+		r->run = id == IMPL_LIB ? lib_run : id == IMPL_HOST ? host_run : omp_run;
+		r->release = id == IMPL_LIB ? lib_release : id == IMPL_HOST ? host_release : omp_release;
+		c->t[id] = calloc((size_t)o->reps + 1, sizeof(double));
+		if (!r->out || !c->t[id]) {
+			snprintf(c->note[id], sizeof(c->note[id]), "failed: host out of memory");
 			continue;
 		}
-		/* state: 0 running, 1 skipped, -1 failed */
-		state[id] = warm_up(&r[id], o, &estimate[id], note[id], sizeof(note[id]));
-		if (state[id] == 0)
-			total += estimate[id];
+		c->state[id] = warm_up(r, o, &c->estimate[id], c->note[id], sizeof(c->note[id]));
+		if (c->state[id] == 0)
+			total += c->estimate[id];
 	}
+	return total;
+}
+
+/* One timed sum of every running implementation of the case. */
+static void case_round(struct bench_case *c, int k)
+{
+	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+		struct runner *r = &c->r[id];
+		double t0;
+
+		if (!c->want[id] || c->state[id] != 0)
+			continue;
+		t0 = bench_now();
+		if (r->run(r, c->shape.M)) {
+			snprintf(c->note[id], sizeof(c->note[id]), "failed: %s", r->err);
+			c->state[id] = -1;
+			continue;
+		}
+		c->t[id][k] = bench_now() - t0;
+	}
+}
+
+/* Statistics, CSV rows and the release of one case. */
+static void case_finish(struct bench_case *c, int reps)
+{
+	const double pairs = (double)c->shape.M * (double)c->shape.N;
+	struct bench_stats st[3];
+
+	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+		if (!c->want[id])
+			continue;
+		if (c->r[id].release)
+			c->r[id].release(&c->r[id]); /* reads the library's result back */
+		if (c->state[id] == 0)
+			bench_stats_of(c->t[id], reps, &st[id]);
+	}
+	print_case(stderr, c->section, &c->shape);
+	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
+		if (!c->want[id])
+			continue;
+		if (c->state[id] == 0) {
+			fprintf(stderr, " %s %.3g pairs/s (%.3g..%.3g s);", impl_names[id],
+				pairs / st[id].median, st[id].min, st[id].max);
+			/* The cross-check against the baseline goes on its row. */
+			if (id == IMPL_OMP && c->state[IMPL_LIB] == 0)
+				snprintf(c->note[id], sizeof(c->note[id]),
+					 "max rel diff anisocl vs plain_c %.2g",
+					 max_rel_diff(&c->shape, c->r[IMPL_LIB].out,
+						      c->r[IMPL_OMP].out));
+			csv_row(c->section, impl_names[id], &c->shape, &st[id], "ok", c->note[id]);
+		} else {
+			fprintf(stderr, " %s %s;", impl_names[id], c->note[id]);
+			csv_row(c->section, impl_names[id], &c->shape, NULL,
+				c->state[id] > 0 ? "skipped" : "failed", c->note[id]);
+		}
+	}
+	fprintf(stderr, "\n");
+	for (int id = 0; id < 3; ++id) {
+		free(c->t[id]);
+		free(c->r[id].out);
+	}
+	if (c->have_data)
+		bench_data_free(&c->data);
+}
+
+/*
+ * Run several cases side by side: for each, the library on device arrays
+ * and, when asked, aniso_sum on host arrays and the baseline, on the same
+ * data.  After the warm-ups the timed sums go in rounds, one of every
+ * implementation of every case in turn, so that a change of load on this
+ * shared machine falls on all of them alike and their ratios (library
+ * against baseline, or small M against the square shape) stay honest.
+ */
+static void run_cases(aniso_ctx *ctx, const struct options *o, struct bench_case *cases,
+		      int n)
+{
+	double total = 0;
+	int reps = o->reps;
+
+	for (int q = 0; q < n; ++q)
+		total += case_start(&cases[q], ctx, o);
 	/* Long cases get fewer repetitions, but three at least: a median of
 	 * fewer says nothing about the spread. */
 	if (total * reps > o->max_case_s) {
@@ -526,51 +614,30 @@ static void run_case(aniso_ctx *ctx, const struct options *o, const char *sectio
 			reps = o->reps;
 	}
 	for (int k = 0; k < reps; ++k)
-		for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
-			double t0;
+		for (int q = 0; q < n; ++q)
+			case_round(&cases[q], k);
+	for (int q = 0; q < n; ++q)
+		case_finish(&cases[q], reps);
+}
 
-			if (!want[id] || state[id] != 0)
-				continue;
-			t0 = bench_now();
-			if (r[id].run(&r[id], shape->M)) {
-				snprintf(note[id], sizeof(note[id]), "failed: %s", r[id].err);
-				state[id] = -1;
-				continue;
-			}
-			t[id][k] = bench_now() - t0;
-		}
-	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
-		if (!want[id])
-			continue;
-		if (r[id].release)
-			r[id].release(&r[id]); /* reads the library's result back */
-		if (state[id] == 0)
-			bench_stats_of(t[id], reps, &st[id]);
-	}
-	for (int id = IMPL_LIB; id <= IMPL_OMP; ++id) {
-		if (!want[id])
-			continue;
-		if (state[id] == 0) {
-			fprintf(stderr, " %s %.3g pairs/s (%.3g..%.3g s);", impl_names[id],
-				pairs / st[id].median, st[id].min, st[id].max);
-			/* The cross-check against the baseline goes on its row. */
-			if (id == IMPL_OMP && state[IMPL_LIB] == 0)
-				snprintf(note[id], sizeof(note[id]),
-					 "max rel diff anisocl vs plain_c %.2g",
-					 max_rel_diff(shape, r[IMPL_LIB].out, r[IMPL_OMP].out));
-			csv_row(section, impl_names[id], shape, &st[id], "ok", note[id]);
-		} else {
-			fprintf(stderr, " %s %s;", impl_names[id], note[id]);
-			csv_row(section, impl_names[id], shape, NULL,
-				state[id] > 0 ? "skipped" : "failed", note[id]);
-		}
-	}
-	fprintf(stderr, "\n");
-	for (int id = 0; id < 3; ++id) {
-		free(t[id]);
-		free(r[id].out);
-	}
-	bench_data_free(&data);
+static void case_set(struct bench_case *c, const char *section, const aniso_shape *shape,
+		     int with_host, int with_omp)
+{
+	memset(c, 0, sizeof(*c));
+	c->section = section;
+	c->shape = *shape;
+	c->want[IMPL_LIB] = 1;
+	c->want[IMPL_HOST] = with_host;
+	c->want[IMPL_OMP] = with_omp;
+}
+
+static void run_case(aniso_ctx *ctx, const struct options *o, const char *section,
+		     const aniso_shape *shape, int with_host, int with_omp)
+{
+	struct bench_case c;
+
+	case_set(&c, section, shape, with_host, with_omp);
+	run_cases(ctx, o, &c, 1);
 }
 
 static aniso_shape make_shape(size_t M, size_t N, size_t D, size_t E, int var,
@@ -668,6 +735,7 @@ static void section_skinny(aniso_ctx *ctx, const struct options *o)
 {
 	const size_t small = 16, big = 10000000;
 	const size_t side = (size_t)(sqrt((double)small * (double)big) + 0.5);
+	struct bench_case trio[3];
 
 	for (int dt = 0; dt < 2; ++dt)
 		for (size_t di = 0; di < o->n_dims; ++di)
@@ -683,11 +751,14 @@ static void section_skinny(aniso_ctx *ctx, const struct options *o)
 					if (o->quick && (dt || !representative(D, var, kind)))
 						continue;
 					s = make_shape(side, side, D, o->E, var, kind, dtype);
-					run_case(ctx, o, "skinny_ref", &s, 0, 0);
+					case_set(&trio[0], "skinny_ref", &s, 0, 0);
 					s = make_shape(small, big, D, o->E, var, kind, dtype);
-					run_case(ctx, o, "small_m", &s, 1, o->baseline);
+					case_set(&trio[1], "small_m", &s, 1, o->baseline);
 					s = make_shape(big, small, D, o->E, var, kind, dtype);
-					run_case(ctx, o, "small_n", &s, 1, o->baseline);
+					case_set(&trio[2], "small_n", &s, 1, o->baseline);
+					/* in alternating rounds: the ratios to
+					 * the square shape are the target */
+					run_cases(ctx, o, trio, 3);
 				}
 }
 
