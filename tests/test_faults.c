@@ -7,7 +7,8 @@
  * For every failure point of a sum on a fresh context: the call returns an
  * error whose message names the failing OpenCL call, `out` is untouched,
  * the same context then gives the right answer, and once the context is
- * freed no buffer, program or kernel is left alive.
+ * freed no buffer, program or kernel is left alive.  Then the same for each
+ * call of aniso_array_wrap on a caller's buffer.
  */
 #define CL_TARGET_OPENCL_VERSION 120
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
@@ -72,6 +73,26 @@ cl_int clReleaseMemObject(cl_mem m)
 {
 	--live_buffers;
 	return REAL(clReleaseMemObject)(m);
+}
+
+/* The calls of aniso_array_wrap on the caller's buffer. */
+cl_int clGetMemObjectInfo(cl_mem m, cl_mem_info what, size_t size, void *value, size_t *ret)
+{
+	if (should_fail("clGetMemObjectInfo"))
+		return CL_OUT_OF_RESOURCES;
+	return REAL(clGetMemObjectInfo)(m, what, size, value, ret);
+}
+
+cl_int clRetainMemObject(cl_mem m)
+{
+	cl_int status;
+
+	if (should_fail("clRetainMemObject"))
+		return CL_OUT_OF_RESOURCES;
+	status = REAL(clRetainMemObject)(m);
+	if (status == CL_SUCCESS)
+		++live_buffers;
+	return status;
 }
 
 cl_int clEnqueueWriteBuffer(cl_command_queue q, cl_mem m, cl_bool b, size_t o, size_t s,
@@ -178,13 +199,65 @@ static int out_untouched(const float *out, size_t n)
 	return 1;
 }
 
+/*
+ * Every failure point of aniso_array_wrap on a caller's buffer: an error
+ * naming the call, no handle, and no reference of the library's left on
+ * the buffer.  Returns the number of points (planned before by the caller
+ * as 2 per point plus 1).
+ */
+static long wrap_points(aniso_ctx *ctx, int count_only)
+{
+	cl_mem buffer;
+	aniso_array *array = NULL;
+	long points, k;
+	int err;
+
+	buffer = NULL;
+	if (aniso_array_create(ctx, ANISO_FLOAT32, 8, 2, NULL, &array) == ANISO_OK) {
+		/* an OpenCL buffer of the library's context, as a caller of
+		 * aniso_ctx_create_from_cl would have */
+		buffer = (cl_mem)aniso_array_cl_mem(array);
+		clRetainMemObject(buffer);
+		aniso_array_free(array);
+		array = NULL;
+	}
+	calls = 0;
+	fail_at = 0;
+	err = buffer ? aniso_array_wrap(ctx, ANISO_FLOAT32, 8, 2, buffer, &array) : -1;
+	points = calls;
+	aniso_array_free(array);
+	if (!count_only) {
+		tap_ok(err == ANISO_OK && points >= 2, "aniso_array_wrap makes %ld OpenCL calls",
+		       points);
+		for (k = 1; k <= points; ++k) {
+			long before = live_buffers;
+
+			array = (aniso_array *)&array;
+			calls = 0;
+			fail_at = k;
+			failed = NULL;
+			err = aniso_array_wrap(ctx, ANISO_FLOAT32, 8, 2, buffer, &array);
+			fail_at = 0;
+			if (!tap_ok(err != ANISO_OK && failed && array == NULL &&
+					    strstr(aniso_ctx_errmsg(ctx), failed),
+				    "wrap failure %ld (%s): %s, message names the call, no handle", k,
+				    failed ? failed : "?", aniso_err_name(err)))
+				tap_diag("message: %s", aniso_ctx_errmsg(ctx));
+			tap_ok(live_buffers == before, "wrap failure %ld: no reference kept", k);
+		}
+	}
+	if (buffer)
+		clReleaseMemObject(buffer);
+	return points;
+}
+
 int main(void)
 {
 	struct problem p;
 	aniso_ctx *ctx;
 	tap_rng rng;
 	float out[40 * 2];
-	long points, k;
+	long points, wrap_count, k;
 	int err;
 
 	/* Builds from source every time: the disk cache's own failures are
@@ -205,8 +278,9 @@ int main(void)
 	fail_at = 0;
 	err = aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, out);
 	points = calls;
+	wrap_count = wrap_points(ctx, 1);
 	aniso_ctx_free(ctx);
-	tap_plan((int)(3 * points + 2));
+	tap_plan((int)(3 * points + 2 + 2 * wrap_count + 1));
 	tap_ok(err == ANISO_OK && points > 10, "a sum on a fresh context makes %ld OpenCL calls", points);
 	tap_ok(live_buffers == 0 && live_programs == 0 && live_kernels == 0,
 	       "nothing left alive after aniso_ctx_free");
@@ -235,6 +309,9 @@ int main(void)
 			tap_diag("live buffers %ld, programs %ld, kernels %ld", live_buffers,
 				 live_programs, live_kernels);
 	}
+	aniso_ctx_create(&ctx, NULL, 0);
+	wrap_points(ctx, 0);
+	aniso_ctx_free(ctx);
 	problem_free(&p);
 	return tap_done();
 }
