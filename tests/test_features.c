@@ -283,6 +283,60 @@ static void test_disk_cache_races(void)
 	rmdir(dir);
 }
 
+/*
+ * A reduction over i (what the gradient with respect to y needs):
+ *   out_j = sum_i exp(-(x_i - y_j)^T G_j (x_i - y_j)) a_i
+ * is the sum over j with the roles swapped (y as the rows, x as the terms,
+ * the per-j metric now per row), since the quadratic form is the same for
+ * x_i - y_j and y_j - x_i.  Checked against a direct double loop over i.
+ */
+static void test_sum_over_i(aniso_ctx *ctx, tap_rng *rng)
+{
+	enum { M = 211, N = 150, D = 3, E = 2, K = 9 };
+	struct problem p;
+	aniso_shape t;
+	double a[M * E], out[N * E], worst = 0;
+	int ok;
+
+	if (!aniso_ctx_has_fp64(ctx)) {
+		tap_skip("the device has no float64", "a sum over i by swapped roles");
+		return;
+	}
+	problem_make(&p, rng, ANISO_FLOAT64, M, N, D, E, K, ANISO_GAMMA_PER_J);
+	for (size_t k = 0; k < M * E; ++k)
+		a[k] = 2 * tap_uniform(rng) - 1;
+	t = p.shape;
+	t.M = N;
+	t.N = M;
+	t.gamma_var = ANISO_GAMMA_PER_I; /* gamma_rows stays N, the rows now */
+	ok = aniso_sum(ctx, &t, p.yt, p.xt, a, p.gammat, out) == ANISO_OK;
+	for (size_t j = 0; ok && j < N; ++j) {
+		for (size_t e = 0; e < E; ++e) {
+			double sum = 0, scale = 0;
+
+			for (size_t i = 0; i < M; ++i) {
+				double q = 0, term;
+
+				for (size_t k = 0; k < D; ++k)
+					for (size_t l = 0; l < D; ++l)
+						q += (p.x[i * D + k] - p.y[j * D + k]) *
+						     p.gamma[j * K + k * D + l] *
+						     (p.x[i * D + l] - p.y[j * D + l]);
+				term = exp(-q) * a[i * E + e];
+				sum += term;
+				scale += fabs(term);
+			}
+			if (fabs(out[j * E + e] - sum) / scale > worst)
+				worst = fabs(out[j * E + e] - sum) / scale;
+		}
+	}
+	if (!ok)
+		tap_diag("aniso_sum: %s", aniso_ctx_errmsg(ctx));
+	tap_ok(ok && worst <= TOL_FLOAT64,
+	       "a sum over i (per-j full gamma) by swapped roles: worst %.2g of sum|term|", worst);
+	problem_free(&p);
+}
+
 static void test_kernel_dir(tap_rng *rng)
 {
 	const char *srcdir = getenv("top_srcdir");
@@ -422,11 +476,12 @@ int main(int argc, char **argv)
 	if (!ctx)
 		return tap_done();
 	tap_rng_seed(&rng, tap_seed_from_env());
-	tap_plan(23);
+	tap_plan(24);
 	test_version();
 	test_reproducible(ctx, &rng);
 	test_long_sum_accuracy(ctx, &rng);
 	test_device_arrays(ctx, &rng);
+	test_sum_over_i(ctx, &rng);
 	test_disk_cache(&rng);
 	test_disk_cache_races();
 	test_kernel_dir(&rng);
