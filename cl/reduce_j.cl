@@ -19,6 +19,11 @@
  * becoming Inf - Inf = NaN.
  */
 
+/* Set by a metric file that has a careful variant (metric_full.cl). */
+#ifndef METRIC_HAS_CAREFUL
+#define METRIC_HAS_CAREFUL 0
+#endif
+
 inline realv compensated_add(realv sum, realv *compensation, realv value)
 {
 	realv t = sum + value;
@@ -63,24 +68,38 @@ inline void load_rows(__global const real *restrict x,
 #endif
 }
 
-/* One pair (VW rows i against one j): chunk[e] += w_ij * b_j[e]. */
-inline void accumulate_pair(const realv xi[D], const real yj[D],
-			    const gammav g[K], const real bj[E], realv chunk[E])
+/* One pair (VW rows i against one j): chunk[e] += w_ij * b_j[e], with the
+ * metric's plain form (METRIC = metric_sqdist) or its careful one (see
+ * metric_full.cl). */
+#define ACCUMULATE_PAIR(NAME, METRIC)                                          \
+	inline void NAME(const realv xi[D], const real yj[D],                  \
+			 const gammav g[K], const real bj[E], realv chunk[E])  \
+	{                                                                      \
+		realv diff[D], s;                                              \
+		_Pragma("unroll") for (int k = 0; k < D; ++k)                  \
+			diff[k] = xi[k] - yj[k];                               \
+		s = METRIC(diff, g);                                           \
+		if (GAMMA_VAR == GAMMA_PER_J)                                  \
+			s *= LOG2E_R;                                          \
+		s = radial_weight(s);                                          \
+		_Pragma("unroll") for (int e = 0; e < E; ++e)                  \
+			chunk[e] = fma(s, (realv)bj[e], chunk[e]);             \
+	}
+
+ACCUMULATE_PAIR(accumulate_pair, metric_sqdist)
+#if METRIC_HAS_CAREFUL
+ACCUMULATE_PAIR(accumulate_pair_careful, metric_sqdist_careful)
+
+inline int chunk_not_finite(const realv chunk[E])
 {
-	realv diff[D], s;
+	int bad = 0;
 
 	#pragma unroll
-	for (int k = 0; k < D; ++k)
-		diff[k] = xi[k] - yj[k];
-	s = metric_sqdist(diff, g);
-#if GAMMA_VAR == GAMMA_PER_J
-	s *= LOG2E_R;
-#endif
-	s = radial_weight(s);
-	#pragma unroll
 	for (int e = 0; e < E; ++e)
-		chunk[e] = fma(s, (realv)bj[e], chunk[e]);
+		bad |= ANY(!isfinite(chunk[e]));
+	return bad;
 }
+#endif
 
 inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 		       ulong M, const realv sum[E], const realv compensation[E])
@@ -108,13 +127,11 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 
 /* Terms first..last-1 of y_src/b_src/g_src (global arrays on the loop path,
  * local tiles on the tiled one: OpenCL 1.2 has no generic address space,
- * hence a macro) summed plainly into a chunk, then added with
- * compensation.  Uses xi, g, sum and compensation of the kernel. */
-#define ADD_TERMS(y_src, b_src, g_src, first, last)                            \
+ * hence macros) summed plainly into chunk with the pair function PAIR. */
+#define SUM_TERMS(y_src, b_src, g_src, first, last, PAIR, chunk)               \
 	do {                                                                   \
-		realv chunk[E];                                                \
 		_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)               \
-			chunk[e_] = 0;                                         \
+			(chunk)[e_] = 0;                                       \
 		for (ulong j_ = (first); j_ < (last); ++j_) {                  \
 			real yj[D], bj[E];                                     \
 			_Pragma("unroll") for (int k_ = 0; k_ < D; ++k_)       \
@@ -122,8 +139,32 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 			_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)       \
 				bj[e_] = (b_src)[j_ * E + e_];                 \
 			LOAD_GAMMA_J(g_src, j_);                               \
-			accumulate_pair(xi, yj, g, bj, chunk);                 \
+			PAIR(xi, yj, g, bj, chunk);                            \
 		}                                                              \
+	} while (0)
+
+/* A chunk that is not finite is summed again with the careful metric
+ * where the metric has one: rare, so the j loop stays free of tests. */
+#if METRIC_HAS_CAREFUL
+#define SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk)             \
+	do {                                                                   \
+		SUM_TERMS(y_src, b_src, g_src, first, last, accumulate_pair,   \
+			  chunk);                                              \
+		if (chunk_not_finite(chunk))                                   \
+			SUM_TERMS(y_src, b_src, g_src, first, last,            \
+				  accumulate_pair_careful, chunk);             \
+	} while (0)
+#else
+#define SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk)             \
+	SUM_TERMS(y_src, b_src, g_src, first, last, accumulate_pair, chunk)
+#endif
+
+/* The terms summed as a chunk, then added to the kernel's sum with
+ * compensation.  Uses xi, g, sum and compensation of the kernel. */
+#define ADD_TERMS(y_src, b_src, g_src, first, last)                            \
+	do {                                                                   \
+		realv chunk[E];                                                \
+		SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk);    \
 		_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)               \
 			sum[e_] = compensated_add(sum[e_], &compensation[e_],  \
 						  chunk[e_]);                  \

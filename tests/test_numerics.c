@@ -104,6 +104,29 @@ static void test_magnitudes(aniso_ctx *ctx, aniso_dtype dtype)
 	ok = run(ctx, dtype, 2, x, y, b, g_diag, out) == ANISO_OK && out[0] == 1 + 3 + 5 &&
 	     out[1] == 2 + 4 + 6;
 	tap_ok(ok, "%s: |x - y| = %g (d^T G d underflows) gives exactly sum b", name(dtype), tiny);
+
+	/* A positive definite full metric, d far from y: summed in order,
+	 * d_0 (G d)_0 overflows to -Inf first and the sum stays -Inf, though
+	 * the form is +4.6 h^2 (weight exactly 0, not +Inf).  Row 1 sits on
+	 * y. */
+	{
+		const double h = dtype == ANISO_FLOAT64 ? 1e307 : 1e38;
+		double g_full[4] = {1, 0.9, 0.9, 1};
+
+		x[0] = h;
+		x[1] = -3 * h;
+		x[2] = x[3] = 0;
+		ok = run(ctx, dtype, 4, x, y, b, g_full, out) == ANISO_OK && out[0] == 0 &&
+		     out[1] == 0 && out[2] == 1 + 3 + 5 && out[3] == 2 + 4 + 6;
+		if (!ok)
+			tap_diag("out %g %g %g %g", out[0], out[1], out[2], out[3]);
+		tap_ok(ok, "%s: full PD metric, d^T G d overflowing through -Inf gives weight 0, not +Inf",
+		       name(dtype));
+		x[0] = NAN;
+		ok = run(ctx, dtype, 4, x, y, b, g_full, out) == ANISO_OK && isnan(out[0]) &&
+		     isnan(out[1]) && out[2] == 1 + 3 + 5 && out[3] == 2 + 4 + 6;
+		tap_ok(ok, "%s: full metric, a NaN in x still gives NaN in its row only", name(dtype));
+	}
 }
 
 /* fp64 devices must support denormals (OpenCL 1.2, 4.4.4), so a
@@ -156,7 +179,7 @@ int main(void)
 
 	if (!ctx)
 		return tap_done();
-	tap_plan(2 * 8 + 1 + 7);
+	tap_plan(2 * 10 + 1 + 7);
 	for (dt = 0; dt < 2; ++dt) {
 		test_nan_inf(ctx, (aniso_dtype)dt);
 		test_not_psd(ctx, (aniso_dtype)dt);
