@@ -37,11 +37,13 @@ typedef real realv;
 #define VLOAD(p) ((p)[0])
 #define VSTORE(v, p) ((p)[0] = (v))
 #define SELECT(a, b, c) ((c) ? (b) : (a))
+#define ANY(c) (c)
 #else
 typedef CAT(REAL_NAME, VW) realv;
 #define VLOAD(p) CAT(vload, VW)(0, (p))
 #define VSTORE(v, p) CAT(vstore, VW)((v), 0, (p))
 #define SELECT(a, b, c) select((a), (b), (c))
+#define ANY(c) any(c)
 #endif
 
 /* A gamma number: per lane when gamma varies with i, else shared. */

@@ -27,9 +27,11 @@
  *    of every row (0 * NaN is NaN).  A G that is not positive
  *    semi-definite gives exp of a positive number, so terms can overflow
  *    to Inf (aniso_gamma_check tells beforehand).  Far points underflow to
- *    exactly 0, never NaN, for K = 1 and K = D with gamma >= 0; with a
- *    full G, differences so large that d_k (G d)_k overflows (about 1e19
- *    in float32, 1e154 in float64) can give Inf - Inf = NaN.
+ *    exactly 0, never NaN, for K = 1 and K = D with gamma >= 0 and for a
+ *    positive definite full G (where the plain sum of d_k (G d)_k
+ *    overflows, about 1e19 apart in float32 and 1e154 in float64, the form
+ *    is recomputed with d rescaled); a difference x_i - y_j that is itself
+ *    Inf can still give NaN with a full G.
  *
  * Threads: every call taking an aniso_ctx may be made from any thread at any
  * time; calls on one context are serialised by a lock inside it (use one
