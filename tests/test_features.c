@@ -6,6 +6,8 @@
  * test_interop.c's.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -258,8 +260,60 @@ static int child_status(pid_t pid)
 	return WEXITSTATUS(status);
 }
 
-/* Two processes writing the same entry at once.  (A full disk is not
- * simulated here: RLIMIT_FSIZE also stops PoCL's own temporary files.) */
+/*
+ * A full disk: the cache folder is a 16 KiB tmpfs filled to the last byte
+ * (RLIMIT_FSIZE is no substitute: it also stops PoCL's own temporary
+ * files).  The sum must be right, a note must say the entry was not
+ * written, and no temporary file may be left behind.  Mounting needs root
+ * (CI runs as root); elsewhere the test is skipped with the reason.
+ */
+static void test_disk_cache_full(tap_rng *rng)
+{
+	char dir[] = "/tmp/anisocl-full-XXXXXX", filler[1100];
+	const char *old = getenv("ANISOCL_CACHE_DIR");
+	char *saved = old ? strdup(old) : NULL;
+	static const char block[512];
+	FILE *f;
+	int ok;
+
+	if (!mkdtemp(dir)) {
+		tap_ok(0, "mkdtemp");
+		free(saved);
+		return;
+	}
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=16k") != 0) {
+		tap_skip("mounting a tmpfs needs root", "a full disk under the cache folder (%s)",
+			 strerror(errno));
+		rmdir(dir);
+		free(saved);
+		return;
+	}
+	snprintf(filler, sizeof(filler), "%s/filler", dir);
+	f = fopen(filler, "wb");
+	if (f) {
+		setvbuf(f, NULL, _IONBF, 0);
+		while (fwrite(block, 1, sizeof(block), f) == sizeof(block))
+			;
+		while (fwrite(block, 1, 1, f) == 1)
+			;
+		fclose(f);
+	}
+	ok = f && sum_in_fresh_context(rng, dir) &&
+	     strstr(last_note, "note: disk cache not written") &&
+	     count_files(dir, ".bin", NULL, 0) == 0 && count_files(dir, ".tmp", NULL, 0) == 0;
+	if (!ok)
+		tap_diag("message after the sum: \"%s\"", last_note);
+	tap_ok(ok, "full disk under the cache folder: correct sum, a note, no file left behind");
+	umount(dir);
+	rmdir(dir);
+	if (saved)
+		setenv("ANISOCL_CACHE_DIR", saved, 1);
+	else
+		unsetenv("ANISOCL_CACHE_DIR");
+	free(saved);
+}
+
+/* Two processes writing the same entry at once. */
 static void test_disk_cache_races(void)
 {
 	char dir[] = "/tmp/anisocl-race-XXXXXX";
@@ -476,7 +530,7 @@ int main(int argc, char **argv)
 	if (!ctx)
 		return tap_done();
 	tap_rng_seed(&rng, tap_seed_from_env());
-	tap_plan(24);
+	tap_plan(25);
 	test_version();
 	test_reproducible(ctx, &rng);
 	test_long_sum_accuracy(ctx, &rng);
@@ -484,6 +538,7 @@ int main(int argc, char **argv)
 	test_sum_over_i(ctx, &rng);
 	test_disk_cache(&rng);
 	test_disk_cache_races();
+	test_disk_cache_full(&rng);
 	test_kernel_dir(&rng);
 	test_streaming(&rng);
 	test_device_list();
