@@ -148,6 +148,17 @@ static int count_files(const char *dir, const char *suffix, char *last, size_t l
 	return n;
 }
 
+/* Puts back the ANISOCL_CACHE_DIR a test saved (NULL: unset) and frees
+ * the copy. */
+static void cache_dir_restore(char *saved)
+{
+	if (saved)
+		setenv("ANISOCL_CACHE_DIR", saved, 1);
+	else
+		unsetenv("ANISOCL_CACHE_DIR");
+	free(saved);
+}
+
 static char last_note[1024];
 
 static int sum_in_fresh_context(tap_rng *rng, const char *cache_dir)
@@ -207,11 +218,7 @@ static void test_disk_cache(tap_rng *rng)
 		tap_diag("message after the sum: \"%s\"", last_note);
 	remove(entry);
 	rmdir(dir);
-	if (saved)
-		setenv("ANISOCL_CACHE_DIR", saved, 1);
-	else
-		unsetenv("ANISOCL_CACHE_DIR");
-	free(saved);
+	cache_dir_restore(saved);
 }
 
 /* A sum with a fresh context on cache_dir in a new process (this program
@@ -306,11 +313,7 @@ static void test_disk_cache_full(tap_rng *rng)
 	tap_ok(ok, "full disk under the cache folder: correct sum, a note, no file left behind");
 	umount(dir);
 	rmdir(dir);
-	if (saved)
-		setenv("ANISOCL_CACHE_DIR", saved, 1);
-	else
-		unsetenv("ANISOCL_CACHE_DIR");
-	free(saved);
+	cache_dir_restore(saved);
 }
 
 /* Two processes writing the same entry at once. */
