@@ -266,6 +266,28 @@ static int pick_dtype(struct reader *r)
 	}
 }
 
+/* A shape in the input's order: dtype, D, E, K, M, N, gamma_var,
+ * gamma_rows.  The raw dtype and gamma_var (either may be out of range)
+ * come back too; returns the element size the picks assumed. */
+static size_t pick_shape(struct reader *r, aniso_shape *s, int *dtype, int *gamma_var)
+{
+	size_t elem;
+
+	memset(s, 0, sizeof(*s));
+	*dtype = pick_dtype(r);
+	s->dtype = (aniso_dtype)*dtype;
+	elem = *dtype == ANISO_FLOAT64 ? 8 : 4;
+	s->D = pick_dim(r, elem);
+	s->E = pick_dim(r, elem);
+	s->K = pick_k(r, s->D);
+	s->M = pick_rows(r, s->D, s->E, elem);
+	s->N = pick_rows(r, s->D, s->E, elem);
+	*gamma_var = pick_gamma_var(r);
+	s->gamma_var = (aniso_gamma_var)*gamma_var;
+	s->gamma_rows = pick_gamma_rows(r, *gamma_var, s->M, s->N);
+	return elem;
+}
+
 /* ---- the documented rules, computed here independently ------------------ */
 
 /* rows * cols * elem, or -1 on overflow. */
@@ -448,18 +470,7 @@ static void fuzz_sum(struct reader r)
 	null_shape = (flags & 0x80) && (flags & 0x20);
 	null_ctx = (flags & 0x80) && (flags & 0x40);
 
-	memset(&s, 0, sizeof(s));
-	dtype = pick_dtype(&r);
-	s.dtype = (aniso_dtype)dtype;
-	elem = dtype == ANISO_FLOAT64 ? 8 : 4;
-	s.D = pick_dim(&r, elem);
-	s.E = pick_dim(&r, elem);
-	s.K = pick_k(&r, s.D);
-	s.M = pick_rows(&r, s.D, s.E, elem);
-	s.N = pick_rows(&r, s.D, s.E, elem);
-	gamma_var = pick_gamma_var(&r);
-	s.gamma_var = (aniso_gamma_var)gamma_var;
-	s.gamma_rows = pick_gamma_rows(&r, gamma_var, s.M, s.N);
+	elem = pick_shape(&r, &s, &dtype, &gamma_var);
 
 	valid = shape_valid(&s, bytes, &why) && !null_shape && !null_ctx;
 
@@ -619,16 +630,7 @@ static void fuzz_arrays(struct reader r)
 	const char *msg;
 
 	flags = rd8(&r);
-	memset(&s, 0, sizeof(s));
-	dtype = pick_dtype(&r);
-	elem = dtype == ANISO_FLOAT64 ? 8 : 4;
-	s.D = pick_dim(&r, elem);
-	s.E = pick_dim(&r, elem);
-	s.K = pick_k(&r, s.D);
-	s.M = pick_rows(&r, s.D, s.E, elem);
-	s.N = pick_rows(&r, s.D, s.E, elem);
-	gamma_var = pick_gamma_var(&r);
-	s.gamma_rows = pick_gamma_rows(&r, gamma_var, s.M, s.N);
+	elem = pick_shape(&r, &s, &dtype, &gamma_var);
 	mismatch = rd8(&r);
 	perturb = rd8(&r);
 
