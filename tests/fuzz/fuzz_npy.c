@@ -111,27 +111,31 @@ static void check_success(const uint8_t *data, size_t size,
 		      a->itemsize == 16);
 }
 
-/* Offset in elements, within the file, of C-order element c: computed from
- * the multi-index by division, independently of npy_convert.c. */
+/* Offset in elements, within the file, of C-order element c, computed
+ * independently of npy_convert.c: the multi-index by division, then a
+ * Horner sum over it, last index fastest; a Fortran-order file is the
+ * C-order layout of the reversed shape, so index and shape are reversed
+ * first. */
 static size_t file_offset(const struct npy_array *a, size_t c)
 {
-	size_t index[NPY_MAX_DIMS], offset = 0, stride = 1, d;
+	size_t index[NPY_MAX_DIMS], extent[NPY_MAX_DIMS], offset = 0, d;
 
 	for (d = a->ndim; d-- > 0;) {
 		index[d] = c % a->shape[d];
 		c /= a->shape[d];
 	}
-	if (!a->fortran_order) {
-		for (d = a->ndim; d-- > 0;) {
-			offset += index[d] * stride;
-			stride *= a->shape[d];
-		}
-	} else {
-		for (d = 0; d < a->ndim; ++d) {
-			offset += index[d] * stride;
-			stride *= a->shape[d];
-		}
+	for (d = 0; d < a->ndim; ++d)
+		extent[d] = a->shape[d];
+	for (d = 0; a->fortran_order && d < a->ndim / 2; ++d) {
+		size_t t = index[d], u = extent[d];
+
+		index[d] = index[a->ndim - 1 - d];
+		index[a->ndim - 1 - d] = t;
+		extent[d] = extent[a->ndim - 1 - d];
+		extent[a->ndim - 1 - d] = u;
 	}
+	for (d = 0; d < a->ndim; ++d)
+		offset = offset * extent[d] + index[d];
 	return offset;
 }
 
