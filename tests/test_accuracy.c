@@ -13,9 +13,13 @@
  *    allowance in the OpenCL specification.
  * Sizes include 1, 2, the group and chunk boundaries of the kernels
  * (32 and 128, each +-1), a prime near 1000 and 10^4.
+ *
+ * `make check` runs a covering set; ANISOCL_TEST_FULL=1 (`make check-full`)
+ * the whole matrix.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test_common.h"
 
@@ -49,12 +53,109 @@ static void check_case(aniso_ctx *ctx, tap_rng *rng, const char *label,
 	problem_free(&p);
 }
 
+/* The tiled strategy on every mode, both dtypes, across tile edges.  c
+ * continues the size cycle of the caller. */
+static void run_tiled(aniso_ctx *tiled, const char *why, tap_rng *rng, size_t c)
+{
+	int dt, metric, var;
+
+	for (dt = 0; dt < 2; ++dt)
+		for (metric = 0; metric < 3; ++metric)
+			for (var = 0; var < 3; ++var, ++c) {
+				if (!tiled) {
+					tap_ok(0, "tiled context: %s", why);
+					continue;
+				}
+				check_case(tiled, rng, "tiled", (aniso_dtype)dt,
+					   SIZES[c % COUNT(SIZES)], 700 + SIZES[(5 * c) % COUNT(SIZES)],
+					   3, 3, metric_K(metric, 3), (aniso_gamma_var)var);
+			}
+}
+
+/* The whole matrix: every mode x dtype x D x E, sizes cycling through the
+ * boundaries, the large sizes for every mode and dtype, 10^4 x 10^4 for
+ * every mode.  About 220 programs to compile (two to three minutes on two
+ * cores): `make check-full` runs it. */
+static void run_full(aniso_ctx *ctx, aniso_ctx *tiled, const char *why, tap_rng *rng)
+{
+	size_t d, e, c = 0;
+	int dt, metric, var;
+
+	tap_plan(2 * 9 * (int)(COUNT(DIMS) * 2) + 2 * 9 * 2 + 9 + 2 * 9);
+	for (dt = 0; dt < 2; ++dt)
+		for (metric = 0; metric < 3; ++metric)
+			for (var = 0; var < 3; ++var)
+				for (d = 0; d < COUNT(DIMS); ++d)
+					for (e = 1; e <= 3; e += 2, ++c)
+						check_case(ctx, rng, "loop", (aniso_dtype)dt,
+							   SIZES[c % COUNT(SIZES)],
+							   SIZES[(3 * c + 1) % COUNT(SIZES)], DIMS[d], e,
+							   metric_K(metric, DIMS[d]), (aniso_gamma_var)var);
+	for (dt = 0; dt < 2; ++dt)
+		for (metric = 0; metric < 3; ++metric)
+			for (var = 0; var < 3; ++var) {
+				check_case(ctx, rng, "loop", (aniso_dtype)dt, 997, 10000, 3, 1,
+					   metric_K(metric, 3), (aniso_gamma_var)var);
+				check_case(ctx, rng, "loop", (aniso_dtype)dt, 2, 10000, 2, 3,
+					   metric_K(metric, 2), (aniso_gamma_var)var);
+			}
+	for (metric = 0; metric < 3; ++metric)
+		for (var = 0; var < 3; ++var)
+			check_case(ctx, rng, "loop", ANISO_FLOAT32, 10000, 10000, 2, 1,
+				   metric_K(metric, 2), (aniso_gamma_var)var);
+	run_tiled(tiled, why, rng, c);
+}
+
+/*
+ * A covering set (`make check`): every mode x dtype x strategy, each D of
+ * DIMS and each E with every metric, sizes at every boundary, many j-blocks
+ * and a single row against many j; about 54 programs.  Compiling is what
+ * costs here (a program is specialised by D, E, K, gamma variation, dtype
+ * and the work-group, which depends on N), so each program runs several
+ * shapes.
+ */
+static void run_covering(aniso_ctx *ctx, aniso_ctx *tiled, const char *why, tap_rng *rng)
+{
+	size_t c = 0, s;
+	int dt, metric, var;
+
+	tap_plan(2 * 9 * 3 + 2 * 9 + 3 + 2 * 9);
+	/* N < 2048: one work-group size, so the three shapes share a
+	 * program.  D takes each value of DIMS with every metric across the
+	 * two dtypes, E both values. */
+	for (dt = 0; dt < 2; ++dt)
+		for (metric = 0; metric < 3; ++metric)
+			for (var = 0; var < 3; ++var) {
+				size_t D = DIMS[(size_t)(3 * dt + metric + var) % COUNT(DIMS)];
+				size_t E = 1 + 2 * (size_t)((dt + metric + var) % 2);
+
+				for (s = 0; s < 3; ++s, ++c)
+					check_case(ctx, rng, "loop", (aniso_dtype)dt,
+						   SIZES[c % COUNT(SIZES)],
+						   SIZES[(3 * c + 1) % COUNT(SIZES)], D, E,
+						   metric_K(metric, D), (aniso_gamma_var)var);
+			}
+	/* Many j-blocks (float32, 997 rows) and one vector of rows against
+	 * 10^4 terms (float64: a work-group of one work-item). */
+	for (metric = 0; metric < 3; ++metric)
+		for (var = 0; var < 3; ++var) {
+			check_case(ctx, rng, "loop", ANISO_FLOAT32, 997, 10000, 3, 1,
+				   metric_K(metric, 3), (aniso_gamma_var)var);
+			check_case(ctx, rng, "loop", ANISO_FLOAT64, 2, 10000, 2, 3,
+				   metric_K(metric, 2), (aniso_gamma_var)var);
+		}
+	/* 10^4 x 10^4 once per metric, on programs compiled above. */
+	for (metric = 0; metric < 3; ++metric)
+		check_case(ctx, rng, "loop", ANISO_FLOAT32, 10000, 10000, 3, 1,
+			   metric_K(metric, 3), (aniso_gamma_var)metric);
+	run_tiled(tiled, why, rng, c);
+}
+
 int main(void)
 {
 	aniso_ctx *ctx, *tiled = NULL;
+	const char *full = getenv("ANISOCL_TEST_FULL");
 	tap_rng rng;
-	size_t d, e, c = 0;
-	int dt, metric, var;
 	char why[1024];
 
 	ctx = context_or_skip();
@@ -68,44 +169,10 @@ int main(void)
 		tiled = NULL;
 	unsetenv("ANISOCL_STRATEGY");
 
-	tap_plan(2 * 9 * (int)(COUNT(DIMS) * 2) + 2 * 9 * 2 + 9 + 2 * 9);
-	/* Every mode x dtype x D x E, sizes cycling through the boundaries. */
-	for (dt = 0; dt < 2; ++dt)
-		for (metric = 0; metric < 3; ++metric)
-			for (var = 0; var < 3; ++var)
-				for (d = 0; d < COUNT(DIMS); ++d)
-					for (e = 1; e <= 3; e += 2, ++c)
-						check_case(ctx, &rng, "loop", (aniso_dtype)dt,
-							   SIZES[c % COUNT(SIZES)],
-							   SIZES[(3 * c + 1) % COUNT(SIZES)], DIMS[d], e,
-							   metric_K(metric, DIMS[d]), (aniso_gamma_var)var);
-	/* Larger sizes: a prime near 1000 against 10^4 (many j-blocks), and
-	 * small M against large N. */
-	for (dt = 0; dt < 2; ++dt)
-		for (metric = 0; metric < 3; ++metric)
-			for (var = 0; var < 3; ++var) {
-				check_case(ctx, &rng, "loop", (aniso_dtype)dt, 997, 10000, 3, 1,
-					   metric_K(metric, 3), (aniso_gamma_var)var);
-				check_case(ctx, &rng, "loop", (aniso_dtype)dt, 2, 10000, 2, 3,
-					   metric_K(metric, 2), (aniso_gamma_var)var);
-			}
-	/* 10^4 x 10^4 once per mode (float32, the common case). */
-	for (metric = 0; metric < 3; ++metric)
-		for (var = 0; var < 3; ++var)
-			check_case(ctx, &rng, "loop", ANISO_FLOAT32, 10000, 10000, 2, 1,
-				   metric_K(metric, 2), (aniso_gamma_var)var);
-	/* The tiled strategy on every mode, both dtypes, across tile edges. */
-	for (dt = 0; dt < 2; ++dt)
-		for (metric = 0; metric < 3; ++metric)
-			for (var = 0; var < 3; ++var, ++c) {
-				if (!tiled) {
-					tap_ok(0, "tiled context: %s", why);
-					continue;
-				}
-				check_case(tiled, &rng, "tiled", (aniso_dtype)dt,
-					   SIZES[c % COUNT(SIZES)], 700 + SIZES[(5 * c) % COUNT(SIZES)],
-					   3, 3, metric_K(metric, 3), (aniso_gamma_var)var);
-			}
+	if (full && strcmp(full, "1") == 0)
+		run_full(ctx, tiled, why, &rng);
+	else
+		run_covering(ctx, tiled, why, &rng);
 	aniso_ctx_free(tiled);
 	aniso_ctx_free(ctx);
 	return tap_done();
