@@ -1,8 +1,12 @@
 #!/bin/sh
 # Build the libFuzzer targets, replay the saved crash inputs, then fuzz each
-# target for a bounded time.
+# target for a bounded time, or for a fixed number of inputs.
 #
 # Usage: tests/fuzz/run.sh [SECONDS]     (default 60 per target)
+#        FUZZ_RUNS=N FUZZ_SEED=S tests/fuzz/run.sh
+#                                        (N inputs per target: with a fixed
+#                                        seed, the same inputs whatever the
+#                                        machine's load; CI runs this)
 #
 # Each target starts from a copy of its seed corpus (tests/fuzz/corpus/NAME)
 # in a temporary folder, so the committed seeds do not grow.  Prints how
@@ -13,7 +17,8 @@
 #
 # Environment: FUZZ_TARGETS (default "npy validate"), FUZZ_SEED (fixes
 # libFuzzer's random seed, so that a run can be repeated: CI sets it; the
-# default, a fresh seed each run, explores further), FUZZ_BUILD_DIR,
+# default, a fresh seed each run, explores further), FUZZ_RUNS (a count of
+# inputs per target instead of a time budget), FUZZ_BUILD_DIR,
 # FUZZ_CC and FUZZ_*SANITIZERS as for build.sh; ANISOCL_DEVICE picks the
 # device of fuzz_validate; ANISOCL_CACHE_DIR (default
 # /tmp/anisocl-fuzz-cache) keeps its compiled kernels between runs.
@@ -26,6 +31,20 @@ case $seconds in
 	exit 2
 	;;
 esac
+runs=${FUZZ_RUNS:-}
+case $runs in
+*[!0-9]*)
+	echo "$0: FUZZ_RUNS=$runs: expected a count of inputs" >&2
+	exit 2
+	;;
+esac
+if [ -n "$runs" ]; then
+	budget="-runs=$runs"
+	what="$runs inputs"
+else
+	budget="-max_total_time=$seconds"
+	what="$seconds s"
+fi
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=${FUZZ_BUILD_DIR:-$here/build}
@@ -80,11 +99,11 @@ for target in ${FUZZ_TARGETS:-npy validate}; do
 	corpus=$work/corpus-$target
 	mkdir -p "$corpus"
 	cp "$here/corpus/$target"/* "$corpus"/
-	echo "== fuzz_$target: fuzzing for $seconds s"
+	echo "== fuzz_$target: fuzzing for $what"
 	rc=0
 	# shellcheck disable=SC2086
 	ASAN_OPTIONS="$asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}" "$bin" $opts \
-		-max_total_time="$seconds" -artifact_prefix="$artifacts/$target-" \
+		$budget -artifact_prefix="$artifacts/$target-" \
 		"$corpus" >"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	grep -E '^#[0-9]+.*(INITED|DONE)' "$log" | tail -n 2 || true
@@ -94,7 +113,7 @@ for target in ${FUZZ_TARGETS:-npy validate}; do
 		failed="$failed $target"
 	fi
 	summary="$summary
-fuzz_$target: ${execs:-?} executions in $seconds s, exit $rc"
+fuzz_$target: ${execs:-?} executions ($what), exit $rc"
 done
 
 echo "== summary$summary"
