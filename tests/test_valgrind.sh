@@ -13,8 +13,11 @@ if [ -n "${ANISOCL_SANITIZER_FLAGS:-}" ]; then
 	echo "1..0 # SKIP built with sanitizers ($ANISOCL_SANITIZER_FLAGS), which valgrind cannot run"
 	exit 0
 fi
-echo "1..2"
-for program in test_errors test_threads; do
+# Every error path, 8 threads on one context, and the caller's own OpenCL
+# objects and buffers.
+programs="test_errors test_threads test_interop"
+echo "1..$(echo $programs | wc -w)"
+for program in $programs; do
 	log=$(mktemp)
 	"$builddir/libtool" --mode=execute valgrind --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite \
