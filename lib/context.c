@@ -84,7 +84,7 @@ int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
 	cl_context_properties props[3];
 	aniso_ctx *ctx = NULL;
 	cl_int status;
-	int err = ANISO_OK;
+	int err = ANISO_OK, locked = 0;
 
 	aniso_copy_message(errmsg, errmsg_size, "");
 	if (!out)
@@ -95,6 +95,8 @@ int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
 		err = aniso_msg_set(&msg, ANISO_ERR_NO_MEMORY, "out of host memory creating the context");
 		goto out;
 	}
+	aniso_driver_lock();
+	locked = 1;
 	err = aniso_device_select(device_spec, &platform, &ctx->device, &msg);
 	if (err != ANISO_OK)
 		goto out;
@@ -113,6 +115,8 @@ int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
 	}
 	err = ctx_finish(ctx, &msg);
 out:
+	if (locked)
+		aniso_driver_unlock();
 	return ctx_conclude(err, ctx, &msg, out, errmsg, errmsg_size);
 }
 
@@ -123,7 +127,7 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 	struct aniso_msg msg = {NULL, 0};
 	aniso_ctx *ctx = NULL;
 	cl_int status;
-	int err = ANISO_OK;
+	int err = ANISO_OK, locked = 0;
 
 	aniso_copy_message(errmsg, errmsg_size, "");
 	if (!out)
@@ -139,6 +143,10 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 		err = aniso_msg_set(&msg, ANISO_ERR_NO_MEMORY, "out of host memory creating the context");
 		goto out;
 	}
+	/* The caller's driver is set up already, but the queue creation and
+	 * the device queries below go through the same first-use paths. */
+	aniso_driver_lock();
+	locked = 1;
 	status = clRetainContext((cl_context)cl_context_ptr);
 	if (status != CL_SUCCESS) {
 		err = aniso_cl_fail(&msg, "clRetainContext(cl_context)", status);
@@ -162,6 +170,8 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 	}
 	err = ctx_finish(ctx, &msg);
 out:
+	if (locked)
+		aniso_driver_unlock();
 	return ctx_conclude(err, ctx, &msg, out, errmsg, errmsg_size);
 }
 

@@ -10,6 +10,27 @@
 
 #include "internal.h"
 
+/*
+ * Drivers set themselves up on their first call, and that setup need not be
+ * thread-safe: PoCL crashed (strlen in clGetPlatformIDs) when threads made
+ * their first contexts at once, in most runs with 4 threads.  The header
+ * promises that any call may come from any thread, so everything that
+ * enumerates platforms and devices or makes a context and its queue holds
+ * this process-wide lock.  It is taken only there: sums on different
+ * contexts still run in parallel.
+ */
+static pthread_mutex_t driver_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void aniso_driver_lock(void)
+{
+	pthread_mutex_lock(&driver_lock);
+}
+
+void aniso_driver_unlock(void)
+{
+	pthread_mutex_unlock(&driver_lock);
+}
+
 struct device_entry {
 	cl_platform_id platform;
 	cl_device_id device;
@@ -313,6 +334,7 @@ int aniso_device_list(aniso_device_info *info, size_t capacity, size_t *count,
 
 	if (!count || (capacity > 0 && !info))
 		return ANISO_ERR_NULL_ARG;
+	aniso_driver_lock();
 	err = enumerate_devices(&list, &n, &msg);
 	if (err != ANISO_OK)
 		goto out;
@@ -341,6 +363,7 @@ int aniso_device_list(aniso_device_info *info, size_t capacity, size_t *count,
 		*default_index = chosen;
 	aniso_copy_message(why, why_size, reason);
 out:
+	aniso_driver_unlock();
 	free(list);
 	aniso_msg_free(&msg);
 	return err;

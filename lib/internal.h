@@ -62,8 +62,15 @@ struct aniso_device_caps {
 	cl_ulong max_alloc_bytes; /* after ANISOCL_MAX_ALLOC_BYTES, if set */
 };
 
+/* The process-wide lock around platform and device enumeration and
+ * context creation (drivers' first-time setup is not thread-safe).  Held
+ * by aniso_device_select's callers, aniso_device_list and the create
+ * functions; never while a context's own lock is wanted. */
+void aniso_driver_lock(void);
+void aniso_driver_unlock(void);
+
 /* Pick the device by spec (index or name substring), else ANISOCL_DEVICE,
- * else the default rule. */
+ * else the default rule.  Call with the driver lock held. */
 int aniso_device_select(const char *spec, cl_platform_id *platform,
 			cl_device_id *device, struct aniso_msg *msg);
 int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
