@@ -148,7 +148,13 @@ ANISO_API int aniso_ctx_create_from_cl(void *cl_context, void *cl_device,
 				       void *cl_queue, aniso_ctx **ctx,
 				       char *errmsg, size_t errmsg_size);
 
-/* Accepts NULL. */
+/*
+ * Drops the caller's reference to the context; accepts NULL.  After it the
+ * caller must not pass ctx to any call.  The context's arrays keep it
+ * alive, as OpenCL buffers keep their cl_context: they may still be read,
+ * written and freed (and aniso_array_cl_mem used), and the context, with
+ * its OpenCL objects, is released when the last of them is freed.
+ */
 ANISO_API void aniso_ctx_free(aniso_ctx *ctx);
 
 /*
@@ -223,6 +229,9 @@ typedef struct aniso_array_s aniso_array;
  * rows may be 0.  cols must be >= 1.  An array is one device allocation:
  * larger than the device's largest allocation is ANISO_ERR_TOO_LARGE
  * (device arrays are not streamed; aniso_sum on host arrays is).
+ * Each array holds a reference to its context: an array may outlive
+ * aniso_ctx_free of its context (see there), and every array must be
+ * freed for the context to be released.
  */
 ANISO_API int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype,
 				 size_t rows, size_t cols, const void *host,

@@ -68,6 +68,7 @@ static aniso_ctx *ctx_alloc(void)
 		free(ctx);
 		return NULL;
 	}
+	ctx->refs = 1;
 	return ctx;
 }
 
@@ -175,12 +176,11 @@ out:
 	return ctx_conclude(err, ctx, &msg, out, errmsg, errmsg_size);
 }
 
-void aniso_ctx_free(aniso_ctx *ctx)
+/* Release everything; nobody holds a reference any more. */
+static void ctx_destroy(aniso_ctx *ctx)
 {
 	size_t k;
 
-	if (!ctx)
-		return;
 	aniso_program_cache_free(ctx);
 	for (k = 0; k < sizeof(ctx->scratch) / sizeof(ctx->scratch[0]); ++k)
 		if (ctx->scratch[k])
@@ -193,6 +193,25 @@ void aniso_ctx_free(aniso_ctx *ctx)
 	aniso_msg_free(&ctx->msg);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
+}
+
+void aniso_ctx_release(aniso_ctx *ctx)
+{
+	int last;
+
+	pthread_mutex_lock(&ctx->lock);
+	last = --ctx->refs == 0;
+	pthread_mutex_unlock(&ctx->lock);
+	/* With no reference left, no other thread can reach the context: the
+	 * lock may be destroyed now that it is released. */
+	if (last)
+		ctx_destroy(ctx);
+}
+
+void aniso_ctx_free(aniso_ctx *ctx)
+{
+	if (ctx)
+		aniso_ctx_release(ctx);
 }
 
 const char *aniso_ctx_errmsg(const aniso_ctx *ctx)

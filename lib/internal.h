@@ -153,6 +153,10 @@ struct aniso_ctx_s {
 	cl_command_queue queue;
 	struct aniso_device_caps caps;
 	pthread_mutex_t lock;
+	/* References, under lock: the caller's (dropped by aniso_ctx_free)
+	 * and one per array, so that arrays outlive aniso_ctx_free as OpenCL
+	 * objects outlive their clRelease; the last one destroys. */
+	size_t refs;
 	struct aniso_msg msg;
 	struct aniso_program *programs; /* in-memory program cache        */
 	char *disk_cache_dir;           /* NULL: disk cache off           */
@@ -181,6 +185,10 @@ struct aniso_array_s {
 	cl_mem root;
 	size_t root_offset;
 };
+
+/* Drop one reference; the last one frees the context.  Call without the
+ * context's lock. */
+void aniso_ctx_release(aniso_ctx *ctx);
 
 size_t aniso_dtype_size(aniso_dtype dtype);
 /* A buffer of at least bytes in a scratch slot (bytes > 0). */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# valgrind memcheck over a library test program: no invalid access, no use
+# valgrind memcheck over library test programs: no invalid access, no use
 # of uninitialised memory and no definite leak, outside the suppressions of
 # tests/valgrind.supp (the dynamic loader, PoCL and LLVM only).
 srcdir=${top_srcdir:-.}
@@ -13,8 +13,8 @@ if [ -n "${ANISOCL_SANITIZER_FLAGS:-}" ]; then
 	echo "1..0 # SKIP built with sanitizers ($ANISOCL_SANITIZER_FLAGS), which valgrind cannot run"
 	exit 0
 fi
-echo "1..2"
-for program in test_errors test_threads; do
+echo "1..3"
+for program in test_errors test_threads test_lifetime; do
 	log=$(mktemp)
 	"$builddir/libtool" --mode=execute valgrind --error-exitcode=99 \
 		--leak-check=full --errors-for-leak-kinds=definite \
