@@ -175,6 +175,18 @@ ANISO_API int aniso_ctx_has_fp64(const aniso_ctx *ctx);
 /* Sums on host arrays                                                 */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Limits: D and E at most 256, every K (1, D or D*D, so up to 65536)
+ * works in all nine modes and both dtypes; a larger D or E is
+ * ANISO_ERR_TOO_LARGE with a message naming the limit.  A work-item keeps
+ * rows of x and sums of E in private memory (registers); for large K the
+ * kernels read gamma from device memory instead of copying it there, and
+ * large D, E or K run fewer rows per work-item, so they are slower per
+ * number (about 4e4 pairs/s for D = 256 full on 2 CPU cores with PoCL).
+ */
+#define ANISO_MAX_D 256
+#define ANISO_MAX_E 256
+
 /* Sizes of one problem.  gamma has gamma_rows rows of K numbers. */
 typedef struct {
 	size_t M, N, D, E;

@@ -95,6 +95,7 @@ struct aniso_kernel_config {
 	size_t lanes;      /* rows i per work-item (vector width VW)        */
 	size_t work_group; /* work-items per group along i (= tile of j)  */
 	size_t chunk;      /* terms summed plainly before a compensated add */
+	int gamma_in_global; /* gamma read where it lies, not copied (large K) */
 };
 
 /* How one sum is launched. */
