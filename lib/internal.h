@@ -109,6 +109,10 @@ struct aniso_launch_plan {
 struct aniso_ctx_s;
 void aniso_plan_make(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
 		     struct aniso_launch_plan *plan);
+/* Redo the launch layout for the work-group a program was built with (at
+ * most the plan's; see aniso_program_get). */
+void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
+			       struct aniso_launch_plan *plan, size_t work_group);
 /* -D options for a configuration, written into buf. */
 void aniso_config_options(const struct aniso_kernel_config *config,
 			  char *buf, size_t buf_size);
@@ -117,7 +121,10 @@ const char *aniso_metric_file(size_t K, size_t D);
 /* ---- program_cache.c --------------------------------------------- */
 
 struct aniso_program {
-	char *options;
+	char *options; /* of the configuration asked for: the cache key */
+	/* What the kernels were built with: the configuration's work-group,
+	 * or a smaller one when the compiled kernel allows fewer. */
+	size_t work_group;
 	cl_program program;
 	cl_kernel partial_kernel;
 	cl_kernel combine_kernel;

@@ -102,7 +102,6 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 		     struct aniso_launch_plan *plan)
 {
 	struct aniso_kernel_config *c = &plan->config;
-	size_t target_groups, j_blocks, max_blocks, partial_row_bytes;
 
 	memset(plan, 0, sizeof(*plan));
 	c->dtype = shape->dtype;
@@ -137,7 +136,19 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	}
 	if (c->work_group > ctx->caps.max_work_group_size)
 		c->work_group = ctx->caps.max_work_group_size ? ctx->caps.max_work_group_size : 1;
+	aniso_plan_set_work_group(ctx, shape, plan, c->work_group);
+}
 
+void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
+			       struct aniso_launch_plan *plan, size_t work_group)
+{
+	struct aniso_kernel_config *c = &plan->config;
+	size_t target_groups, j_blocks, max_blocks, partial_row_bytes;
+
+	c->work_group = work_group;
+	/* The tiled kernel's tile of j is its work-group. */
+	if (c->strategy == ANISO_STRATEGY_TILED)
+		c->chunk = work_group;
 	plan->i_groups = (shape->M + c->work_group * c->lanes - 1) / (c->work_group * c->lanes);
 	/* Enough groups to fill every compute unit several times over, so
 	 * that M = 16 with a large N still uses the whole device. */
