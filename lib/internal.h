@@ -46,14 +46,21 @@ void aniso_copy_message(char *dst, size_t dst_size, const char *src);
 
 /* ---- device.c ---------------------------------------------------- */
 
+/* What the library treats a device as, from its CL_DEVICE_TYPE bits by one
+ * rule (aniso_device_kind): the default choice and the plans both use it. */
+enum aniso_device_kind { ANISO_KIND_GPU, ANISO_KIND_CPU, ANISO_KIND_OTHER };
+
+enum aniso_device_kind aniso_device_kind(cl_device_type type);
+
 struct aniso_device_caps {
 	char name[256];
 	char platform_name[256];
 	char platform_version[256];
 	char driver_version[256];
 	char device_version[256];
-	int is_gpu;
+	int is_gpu; /* CL_DEVICE_TYPE bits, as reported (both for Oclgrind) */
 	int is_cpu;
+	enum aniso_device_kind kind; /* how the library treats it */
 	int has_fp64;
 	cl_uint compute_units;
 	size_t max_work_group_size;

@@ -30,7 +30,7 @@ static enum aniso_strategy strategy_for(const aniso_ctx *ctx)
 		return (enum aniso_strategy)ctx->force_strategy;
 	/* Barriers cost PoCL its vectorisation across work-items (measured:
 	 * 0.28e9 pairs/s tiled against 1.83e9 for the plain loop, 2 cores). */
-	return ctx->caps.is_cpu ? ANISO_STRATEGY_LOOP : ANISO_STRATEGY_TILED;
+	return ctx->caps.kind == ANISO_KIND_CPU ? ANISO_STRATEGY_LOOP : ANISO_STRATEGY_TILED;
 }
 
 static size_t round_up(size_t value, size_t multiple)
@@ -152,7 +152,7 @@ void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 	plan->i_groups = (shape->M + c->work_group * c->lanes - 1) / (c->work_group * c->lanes);
 	/* Enough groups to fill every compute unit several times over, so
 	 * that M = 16 with a large N still uses the whole device. */
-	target_groups = (size_t)ctx->caps.compute_units * (ctx->caps.is_gpu ? 16 : 8);
+	target_groups = (size_t)ctx->caps.compute_units * (ctx->caps.kind == ANISO_KIND_GPU ? 16 : 8);
 	j_blocks = (target_groups + plan->i_groups - 1) / plan->i_groups;
 	max_blocks = (shape->N + MIN_J_BLOCK_LEN - 1) / MIN_J_BLOCK_LEN;
 	if (j_blocks > max_blocks)
