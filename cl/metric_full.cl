@@ -1,17 +1,15 @@
 /* Full metric, K = D*D, row-major:  d^T G d = sum_k d_k sum_l g[k*D+l] d_l.
  * Summed over every k and l as given: a non-symmetric G is not symmetrised
  * (the value is the same in exact arithmetic, and this is what KeOps does). */
-inline realv metric_sqdist(const realv diff[D], const gammav g[K])
+inline realv metric_sqdist(const realv diff[D], GAMMA_PARAM)
 {
 	realv s = 0;
 
-	#pragma unroll
-	for (int k = 0; k < D; ++k) {
+	UNROLL_D for (int k = 0; k < D; ++k) {
 		realv row = 0;
 
-		#pragma unroll
-		for (int l = 0; l < D; ++l)
-			row = fma(g[k * D + l], diff[l], row);
+		UNROLL_D for (int l = 0; l < D; ++l)
+			row = fma(GAMMA(k * D + l), diff[l], row);
 		s = fma(diff[k], row, s);
 	}
 	return s;
@@ -31,16 +29,14 @@ inline realv metric_sqdist(const realv diff[D], const gammav g[K])
  * test per pair in the j loop cost PoCL half its speed (measured).
  */
 #define METRIC_HAS_CAREFUL 1
-inline realv metric_sqdist_careful(const realv diff[D], const gammav g[K])
+inline realv metric_sqdist_careful(const realv diff[D], GAMMA_PARAM)
 {
-	realv s = metric_sqdist(diff, g), largest = fabs(diff[0]), scaled[D];
+	realv s = metric_sqdist(diff, GAMMA_ARGS), largest = fabs(diff[0]), scaled[D];
 
-	#pragma unroll
-	for (int k = 1; k < D; ++k)
+	UNROLL_D for (int k = 1; k < D; ++k)
 		largest = fmax(largest, fabs(diff[k]));
-	#pragma unroll
-	for (int k = 0; k < D; ++k)
+	UNROLL_D for (int k = 0; k < D; ++k)
 		scaled[k] = diff[k] / largest;
-	return SELECT(s, metric_sqdist(scaled, g) * largest * largest,
+	return SELECT(s, metric_sqdist(scaled, GAMMA_ARGS) * largest * largest,
 		      isnan(s) | (s == (realv)(-INFINITY)));
 }

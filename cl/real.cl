@@ -9,6 +9,9 @@
  *   TILED           0: barrier-free loop (CPU devices), 1: local tiles (GPUs)
  *   WG              work-items per group along i (and the tile length in j)
  *   CHUNK           terms summed plainly before one compensated addition
+ *   GAMMA_IN_GLOBAL 0: gamma copied to private memory (fixed, per-i: once;
+ *                   per-j: each pair), 1: read from global memory where it
+ *                   lies, for large K (see lib/plan.c)
  */
 #define GAMMA_FIXED 0
 #define GAMMA_PER_I 1
@@ -51,4 +54,63 @@ typedef CAT(REAL_NAME, VW) realv;
 typedef realv gammav;
 #else
 typedef real gammav;
+#endif
+
+#ifndef GAMMA_IN_GLOBAL
+#define GAMMA_IN_GLOBAL 0
+#endif
+
+/*
+ * Loops over D, K and E are unrolled only while short.  Fully unrolled,
+ * the D*D loops of a full metric took PoCL 93 s to compile for D = 200
+ * (and their code no longer fits the instruction cache); a loop of 16 is
+ * as fast rolled as unrolled once it holds vector work.  VW <= 16 always.
+ */
+#define UNROLL_ _Pragma("unroll")
+#define UNROLL_VW UNROLL_
+#if D <= 16
+#define UNROLL_D UNROLL_
+#else
+#define UNROLL_D
+#endif
+#if K <= 16
+#define UNROLL_K UNROLL_
+#else
+#define UNROLL_K
+#endif
+#if E <= 16
+#define UNROLL_E UNROLL_
+#else
+#define UNROLL_E
+#endif
+
+/*
+ * How a metric reads gamma: GAMMA_PARAM in its parameter list, GAMMA_ARGS
+ * to pass it on, GAMMA(k) for number k.  With GAMMA_IN_GLOBAL, a large
+ * gamma is not copied into private memory (K = 65536 numbers per
+ * work-item, times VW lanes per i, crashed PoCL's workers); g points at
+ * the row in global memory, where one row serves every pair of a group
+ * from cache.  Per i, lane l reads row l (clamped to g_last, the last row
+ * that exists).  log2(e) is then applied to the metric's value.
+ */
+#if !GAMMA_IN_GLOBAL
+#define GAMMA_PARAM const gammav g[K]
+#define GAMMA_ARGS g
+#define GAMMA(k) (g[k])
+#elif GAMMA_VAR == GAMMA_PER_I
+#define GAMMA_PARAM __global const real *restrict g, const uint g_last
+#define GAMMA_ARGS g, g_last
+#define GAMMA(k) gamma_lanes(g, g_last, (k))
+inline realv gamma_lanes(__global const real *restrict g, const uint last, const int k)
+{
+	real lanes[VW];
+
+	UNROLL_VW for (uint l = 0; l < VW; ++l)
+		lanes[l] = g[min(l, last) * K + k];
+	return VLOAD(lanes);
+}
+#else
+#define GAMMA_PARAM __global const real *restrict g
+#define GAMMA_ARGS g
+#define GAMMA(k) (g[k])
 #endif

@@ -39,50 +39,60 @@ inline realv compensated_add(realv sum, realv *compensation, realv value)
  * repeat row M-1 (their results are never written).  Row by row, so that
  * each row is one contiguous read: with few j per row (N = 16) these loads
  * are a good part of the work. */
-#define LOAD_LANES(a, COLS, i0, M, scale, out)                                 \
+#define LOAD_LANES(a, COLS, UNROLL_COLS, i0, M, scale, out)                    \
 	do {                                                                   \
 		real lanes_[COLS][VW];                                         \
-		_Pragma("unroll") for (int l_ = 0; l_ < VW; ++l_) {            \
+		UNROLL_VW for (int l_ = 0; l_ < VW; ++l_) {                    \
 			const ulong row_ = min((i0) + l_, (M) - 1);             \
-			_Pragma("unroll") for (int k_ = 0; k_ < COLS; ++k_)    \
+			UNROLL_COLS for (int k_ = 0; k_ < COLS; ++k_)          \
 				lanes_[k_][l_] = (scale) * (a)[row_ * COLS + k_];  \
 		}                                                              \
-		_Pragma("unroll") for (int k_ = 0; k_ < COLS; ++k_)            \
+		UNROLL_COLS for (int k_ = 0; k_ < COLS; ++k_)                  \
 			(out)[k_] = VLOAD(lanes_[k_]);                         \
 	} while (0)
 
-/* The per-work-item state: x_i and gamma for fixed or per-i gamma.  Those
- * gammas are loaded once here, so log2(e) is folded into them; per-j rows
- * scale the metric instead. */
+/* The per-work-item state: x_i, and gamma for fixed or per-i gamma when it
+ * lives in private memory.  Those gammas are loaded once here, so log2(e)
+ * is folded into them; per-j rows and gammas left in global memory scale
+ * the metric instead. */
+#if !GAMMA_IN_GLOBAL
 inline void load_rows(__global const real *restrict x,
 		      __global const real *restrict gamma, ulong i0, ulong M,
 		      realv xi[D], gammav g[K])
 {
-	LOAD_LANES(x, D, i0, M, (real)1, xi);
+	LOAD_LANES(x, D, UNROLL_D, i0, M, (real)1, xi);
 #if GAMMA_VAR == GAMMA_PER_I
-	LOAD_LANES(gamma, K, i0, M, LOG2E_R, g);
+	LOAD_LANES(gamma, K, UNROLL_K, i0, M, LOG2E_R, g);
 #elif GAMMA_VAR == GAMMA_FIXED
-	#pragma unroll
-	for (int k = 0; k < K; ++k)
+	UNROLL_K for (int k = 0; k < K; ++k)
 		g[k] = LOG2E_R * gamma[k];
 #endif
 }
+#define SCALE_METRIC (GAMMA_VAR == GAMMA_PER_J)
+#else
+inline void load_rows(__global const real *restrict x, ulong i0, ulong M,
+		      realv xi[D])
+{
+	LOAD_LANES(x, D, UNROLL_D, i0, M, (real)1, xi);
+}
+#define SCALE_METRIC 1
+#endif
 
 /* One pair (VW rows i against one j): chunk[e] += w_ij * b_j[e], with the
  * metric's plain form (METRIC = metric_sqdist) or its careful one (see
  * metric_full.cl). */
 #define ACCUMULATE_PAIR(NAME, METRIC)                                          \
-	inline void NAME(const realv xi[D], const real yj[D],                  \
-			 const gammav g[K], const real bj[E], realv chunk[E])  \
+	inline void NAME(const realv xi[D], const real yj[D], GAMMA_PARAM,     \
+			 const real bj[E], realv chunk[E])                     \
 	{                                                                      \
 		realv diff[D], s;                                              \
-		_Pragma("unroll") for (int k = 0; k < D; ++k)                  \
+		UNROLL_D for (int k = 0; k < D; ++k)                           \
 			diff[k] = xi[k] - yj[k];                               \
-		s = METRIC(diff, g);                                           \
-		if (GAMMA_VAR == GAMMA_PER_J)                                  \
+		s = METRIC(diff, GAMMA_ARGS);                                  \
+		if (SCALE_METRIC)                                              \
 			s *= LOG2E_R;                                          \
 		s = radial_weight(s);                                          \
-		_Pragma("unroll") for (int e = 0; e < E; ++e)                  \
+		UNROLL_E for (int e = 0; e < E; ++e)                           \
 			chunk[e] = fma(s, (realv)bj[e], chunk[e]);             \
 	}
 
@@ -94,8 +104,7 @@ inline int chunk_not_finite(const realv chunk[E])
 {
 	int bad = 0;
 
-	#pragma unroll
-	for (int e = 0; e < E; ++e)
+	UNROLL_E for (int e = 0; e < E; ++e)
 		bad |= ANY(!isfinite(chunk[e]));
 	return bad;
 }
@@ -104,22 +113,23 @@ inline int chunk_not_finite(const realv chunk[E])
 inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 		       ulong M, const realv sum[E], const realv compensation[E])
 {
-	#pragma unroll
-	for (int e = 0; e < E; ++e) {
+	UNROLL_E for (int e = 0; e < E; ++e) {
 		real lanes[VW];
 
 		VSTORE(sum[e] + compensation[e], lanes);
-		#pragma unroll
-		for (int l = 0; l < VW; ++l)
+		UNROLL_VW for (int l = 0; l < VW; ++l)
 			if (i0 + l < M)
 				partial[(block * M + i0 + l) * E + e] = lanes[l];
 	}
 }
 
-/* Per-j gamma rows come with y_j; other gammas are already in g. */
-#if GAMMA_VAR == GAMMA_PER_J
+/* Per-j gamma rows come with y_j (copied, or pointed at where they lie);
+ * other gammas are already in g. */
+#if GAMMA_VAR == GAMMA_PER_J && GAMMA_IN_GLOBAL
+#define LOAD_GAMMA_J(src, j) g = (src) + (j) * K
+#elif GAMMA_VAR == GAMMA_PER_J
 #define LOAD_GAMMA_J(src, j)                                                   \
-	_Pragma("unroll") for (int k_ = 0; k_ < K; ++k_)                       \
+	UNROLL_K for (int k_ = 0; k_ < K; ++k_)                                \
 		g[k_] = (src)[(j) * K + k_]
 #else
 #define LOAD_GAMMA_J(src, j)
@@ -130,16 +140,16 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
  * hence macros) summed plainly into chunk with the pair function PAIR. */
 #define SUM_TERMS(y_src, b_src, g_src, first, last, PAIR, chunk)               \
 	do {                                                                   \
-		_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)               \
+		UNROLL_E for (int e_ = 0; e_ < E; ++e_)                        \
 			(chunk)[e_] = 0;                                       \
 		for (ulong j_ = (first); j_ < (last); ++j_) {                  \
 			real yj[D], bj[E];                                     \
-			_Pragma("unroll") for (int k_ = 0; k_ < D; ++k_)       \
+			UNROLL_D for (int k_ = 0; k_ < D; ++k_)                \
 				yj[k_] = (y_src)[j_ * D + k_];                 \
-			_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)       \
+			UNROLL_E for (int e_ = 0; e_ < E; ++e_)                \
 				bj[e_] = (b_src)[j_ * E + e_];                 \
 			LOAD_GAMMA_J(g_src, j_);                               \
-			PAIR(xi, yj, g, bj, chunk);                            \
+			PAIR(xi, yj, GAMMA_ARGS, bj, chunk);                   \
 		}                                                              \
 	} while (0)
 
@@ -165,7 +175,7 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 	do {                                                                   \
 		realv chunk[E];                                                \
 		SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk);    \
-		_Pragma("unroll") for (int e_ = 0; e_ < E; ++e_)               \
+		UNROLL_E for (int e_ = 0; e_ < E; ++e_)                        \
 			sum[e_] = compensated_add(sum[e_], &compensation[e_],  \
 						  chunk[e_]);                  \
 	} while (0)
@@ -182,21 +192,34 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	const ulong j_begin = block * j_block_len;
 	const ulong j_end = min(j_begin + j_block_len, N);
 	realv xi[D], sum[E], compensation[E];
+#if !GAMMA_IN_GLOBAL
 	gammav g[K];
+#elif GAMMA_VAR == GAMMA_PER_I
+	/* This work-item's first row and the lanes that have one. */
+	__global const real *restrict g = gamma + min(i0, M - 1) * K;
+	const uint g_last = (uint)(min(i0 + VW, M) - 1 - min(i0, M - 1));
+#elif GAMMA_VAR == GAMMA_FIXED
+	__global const real *restrict g = gamma;
+#else
+	__global const real *restrict g; /* set for each j */
+#endif
 #if TILED
 	/* GPUs: the group stages a tile of y_j, b_j (and gamma_j) in local
 	 * memory with coalesced loads; work-items then read broadcasts. */
 	__local real y_tile[WG * D];
 	__local real b_tile[WG * E];
-#if GAMMA_VAR == GAMMA_PER_J
+#if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
 	__local real g_tile[WG * K];
 #endif
 	const uint lid = get_local_id(0);
 #endif
 
+#if !GAMMA_IN_GLOBAL
 	load_rows(x, gamma, i0, M, xi, g);
-	#pragma unroll
-	for (int e = 0; e < E; ++e)
+#else
+	load_rows(x, i0, M, xi);
+#endif
+	UNROLL_E for (int e = 0; e < E; ++e)
 		sum[e] = compensation[e] = 0;
 
 #if !TILED
@@ -212,12 +235,18 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 			y_tile[q] = y[t0 * D + q];
 		for (uint q = lid; q < tile_len * E; q += WG)
 			b_tile[q] = b[t0 * E + q];
-#if GAMMA_VAR == GAMMA_PER_J
+#if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
 		for (uint q = lid; q < tile_len * K; q += WG)
 			g_tile[q] = gamma[t0 * K + q];
 #endif
 		barrier(CLK_LOCAL_MEM_FENCE);
+#if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
 		ADD_TERMS(y_tile, b_tile, g_tile, 0, tile_len);
+#else
+		/* Large per-j rows stay in global memory: no local tile holds
+		 * K = D*D numbers per j. */
+		ADD_TERMS(y_tile, b_tile, gamma + t0 * K, 0, tile_len);
+#endif
 		barrier(CLK_LOCAL_MEM_FENCE);
 	}
 #endif

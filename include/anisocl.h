@@ -148,7 +148,13 @@ ANISO_API int aniso_ctx_create_from_cl(void *cl_context, void *cl_device,
 				       void *cl_queue, aniso_ctx **ctx,
 				       char *errmsg, size_t errmsg_size);
 
-/* Accepts NULL. */
+/*
+ * Drops the caller's reference to the context; accepts NULL.  After it the
+ * caller must not pass ctx to any call.  The context's arrays keep it
+ * alive, as OpenCL buffers keep their cl_context: they may still be read,
+ * written and freed (and aniso_array_cl_mem used), and the context, with
+ * its OpenCL objects, is released when the last of them is freed.
+ */
 ANISO_API void aniso_ctx_free(aniso_ctx *ctx);
 
 /*
@@ -168,6 +174,18 @@ ANISO_API int aniso_ctx_has_fp64(const aniso_ctx *ctx);
 /* ------------------------------------------------------------------ */
 /* Sums on host arrays                                                 */
 /* ------------------------------------------------------------------ */
+
+/*
+ * Limits: D and E at most 256, every K (1, D or D*D, so up to 65536)
+ * works in all nine modes and both dtypes; a larger D or E is
+ * ANISO_ERR_TOO_LARGE with a message naming the limit.  A work-item keeps
+ * rows of x and sums of E in private memory (registers); for large K the
+ * kernels read gamma from device memory instead of copying it there, and
+ * large D, E or K run fewer rows per work-item, so they are slower per
+ * number (about 4e4 pairs/s for D = 256 full on 2 CPU cores with PoCL).
+ */
+#define ANISO_MAX_D 256
+#define ANISO_MAX_E 256
 
 /* Sizes of one problem.  gamma has gamma_rows rows of K numbers. */
 typedef struct {
@@ -223,6 +241,9 @@ typedef struct aniso_array_s aniso_array;
  * rows may be 0.  cols must be >= 1.  An array is one device allocation:
  * larger than the device's largest allocation is ANISO_ERR_TOO_LARGE
  * (device arrays are not streamed; aniso_sum on host arrays is).
+ * Each array holds a reference to its context: an array may outlive
+ * aniso_ctx_free of its context (see there), and every array must be
+ * freed for the context to be released.
  */
 ANISO_API int aniso_array_create(aniso_ctx *ctx, aniso_dtype dtype,
 				 size_t rows, size_t cols, const void *host,

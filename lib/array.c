@@ -140,6 +140,17 @@ static int array_attach(aniso_ctx *ctx, cl_mem buffer, size_t bytes,
 	return ANISO_OK;
 }
 
+/* The array's buffer and handle, without its context reference (a
+ * failed create holds none yet). */
+static void array_discard(aniso_array *array)
+{
+	if (!array)
+		return;
+	if (array->buffer)
+		clReleaseMemObject(array->buffer);
+	free(array);
+}
+
 /* aniso_array_create (caller_buffer unused) and aniso_array_wrap (host
  * unused): the checks, then a buffer of the library's or the caller's. */
 static int array_new(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
@@ -159,10 +170,12 @@ static int array_new(aniso_ctx *ctx, aniso_dtype dtype, size_t rows,
 		err = wrap ? array_attach(ctx, caller_buffer, bytes, array)
 			   : array_allocate(ctx, host, bytes, array);
 	if (err == ANISO_OK) {
+		/* The array's reference keeps the context alive. */
+		++ctx->refs;
 		*out = array;
 		array = NULL;
 	}
-	aniso_array_free(array);
+	array_discard(array);
 	pthread_mutex_unlock(&ctx->lock);
 	return err;
 }
@@ -186,11 +199,14 @@ void *aniso_array_cl_mem(const aniso_array *array)
 
 void aniso_array_free(aniso_array *array)
 {
+	aniso_ctx *ctx;
+
 	if (!array)
 		return;
-	if (array->buffer)
-		clReleaseMemObject(array->buffer);
-	free(array);
+	ctx = array->ctx;
+	array_discard(array);
+	/* The context may go with its last array (after aniso_ctx_free). */
+	aniso_ctx_release(ctx);
 }
 
 size_t aniso_array_rows(const aniso_array *array)

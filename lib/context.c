@@ -68,6 +68,7 @@ static aniso_ctx *ctx_alloc(void)
 		free(ctx);
 		return NULL;
 	}
+	ctx->refs = 1;
 	return ctx;
 }
 
@@ -84,7 +85,7 @@ int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
 	cl_context_properties props[3];
 	aniso_ctx *ctx = NULL;
 	cl_int status;
-	int err = ANISO_OK;
+	int err = ANISO_OK, locked = 0;
 
 	aniso_copy_message(errmsg, errmsg_size, "");
 	if (!out)
@@ -95,6 +96,8 @@ int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
 		err = aniso_msg_set(&msg, ANISO_ERR_NO_MEMORY, "out of host memory creating the context");
 		goto out;
 	}
+	aniso_driver_lock();
+	locked = 1;
 	err = aniso_device_select(device_spec, &platform, &ctx->device, &msg);
 	if (err != ANISO_OK)
 		goto out;
@@ -113,6 +116,8 @@ int aniso_ctx_create_on(const char *device_spec, aniso_ctx **out, char *errmsg,
 	}
 	err = ctx_finish(ctx, &msg);
 out:
+	if (locked)
+		aniso_driver_unlock();
 	return ctx_conclude(err, ctx, &msg, out, errmsg, errmsg_size);
 }
 
@@ -123,7 +128,7 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 	struct aniso_msg msg = {NULL, 0};
 	aniso_ctx *ctx = NULL;
 	cl_int status;
-	int err = ANISO_OK;
+	int err = ANISO_OK, locked = 0;
 
 	aniso_copy_message(errmsg, errmsg_size, "");
 	if (!out)
@@ -139,6 +144,10 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 		err = aniso_msg_set(&msg, ANISO_ERR_NO_MEMORY, "out of host memory creating the context");
 		goto out;
 	}
+	/* The caller's driver is set up already, but the queue creation and
+	 * the device queries below go through the same first-use paths. */
+	aniso_driver_lock();
+	locked = 1;
 	status = clRetainContext((cl_context)cl_context_ptr);
 	if (status != CL_SUCCESS) {
 		err = aniso_cl_fail(&msg, "clRetainContext(cl_context)", status);
@@ -162,15 +171,16 @@ int aniso_ctx_create_from_cl(void *cl_context_ptr, void *cl_device_ptr,
 	}
 	err = ctx_finish(ctx, &msg);
 out:
+	if (locked)
+		aniso_driver_unlock();
 	return ctx_conclude(err, ctx, &msg, out, errmsg, errmsg_size);
 }
 
-void aniso_ctx_free(aniso_ctx *ctx)
+/* Release everything; nobody holds a reference any more. */
+static void ctx_destroy(aniso_ctx *ctx)
 {
 	size_t k;
 
-	if (!ctx)
-		return;
 	aniso_program_cache_free(ctx);
 	for (k = 0; k < sizeof(ctx->scratch) / sizeof(ctx->scratch[0]); ++k)
 		if (ctx->scratch[k])
@@ -183,6 +193,25 @@ void aniso_ctx_free(aniso_ctx *ctx)
 	aniso_msg_free(&ctx->msg);
 	pthread_mutex_destroy(&ctx->lock);
 	free(ctx);
+}
+
+void aniso_ctx_release(aniso_ctx *ctx)
+{
+	int last;
+
+	pthread_mutex_lock(&ctx->lock);
+	last = --ctx->refs == 0;
+	pthread_mutex_unlock(&ctx->lock);
+	/* With no reference left, no other thread can reach the context: the
+	 * lock may be destroyed now that it is released. */
+	if (last)
+		ctx_destroy(ctx);
+}
+
+void aniso_ctx_free(aniso_ctx *ctx)
+{
+	if (ctx)
+		aniso_ctx_release(ctx);
 }
 
 const char *aniso_ctx_errmsg(const aniso_ctx *ctx)

@@ -10,6 +10,42 @@
 
 #include "internal.h"
 
+/*
+ * Drivers set themselves up on their first call, and that setup need not be
+ * thread-safe: PoCL crashed (strlen in clGetPlatformIDs) when threads made
+ * their first contexts at once, in most runs with 4 threads.  The header
+ * promises that any call may come from any thread, so everything that
+ * enumerates platforms and devices or makes a context and its queue holds
+ * this process-wide lock.  It is taken only there: sums on different
+ * contexts still run in parallel.
+ */
+static pthread_mutex_t driver_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void aniso_driver_lock(void)
+{
+	pthread_mutex_lock(&driver_lock);
+}
+
+void aniso_driver_unlock(void)
+{
+	pthread_mutex_unlock(&driver_lock);
+}
+
+/*
+ * The one rule: a device with the GPU bit is a GPU, even when it also says
+ * CPU, as Oclgrind (a simulator) does.  The default choice took such a
+ * device as a GPU while the plans gave it the CPU strategy; both now ask
+ * this function.
+ */
+enum aniso_device_kind aniso_device_kind(cl_device_type type)
+{
+	if (type & CL_DEVICE_TYPE_GPU)
+		return ANISO_KIND_GPU;
+	if (type & CL_DEVICE_TYPE_CPU)
+		return ANISO_KIND_CPU;
+	return ANISO_KIND_OTHER;
+}
+
 struct device_entry {
 	cl_platform_id platform;
 	cl_device_id device;
@@ -185,12 +221,12 @@ static int choose_device(const struct device_entry *list, size_t count,
 		return -1;
 	}
 	for (k = 0; k < count; ++k)
-		if (list[k].type & CL_DEVICE_TYPE_GPU) {
+		if (aniso_device_kind(list[k].type) == ANISO_KIND_GPU) {
 			snprintf(why, why_size, "first GPU");
 			return (int)k;
 		}
 	for (k = 0; k < count; ++k)
-		if (list[k].type & CL_DEVICE_TYPE_CPU) {
+		if (aniso_device_kind(list[k].type) == ANISO_KIND_CPU) {
 			snprintf(why, why_size, "first CPU");
 			return (int)k;
 		}
@@ -283,6 +319,7 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 		return aniso_cl_fail(msg, "clGetPlatformInfo(CL_PLATFORM_NAME/VERSION)", status);
 	caps->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
 	caps->is_cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
+	caps->kind = aniso_device_kind(type);
 	/* fp64 needs at least the IEEE basics the spec lists for doubles. */
 	caps->has_fp64 = (fp64 & CL_FP_FMA) && (fp64 & CL_FP_ROUND_TO_NEAREST) &&
 			 (fp64 & CL_FP_INF_NAN);
@@ -313,6 +350,7 @@ int aniso_device_list(aniso_device_info *info, size_t capacity, size_t *count,
 
 	if (!count || (capacity > 0 && !info))
 		return ANISO_ERR_NULL_ARG;
+	aniso_driver_lock();
 	err = enumerate_devices(&list, &n, &msg);
 	if (err != ANISO_OK)
 		goto out;
@@ -341,6 +379,7 @@ int aniso_device_list(aniso_device_info *info, size_t capacity, size_t *count,
 		*default_index = chosen;
 	aniso_copy_message(why, why_size, reason);
 out:
+	aniso_driver_unlock();
 	free(list);
 	aniso_msg_free(&msg);
 	return err;

@@ -46,14 +46,21 @@ void aniso_copy_message(char *dst, size_t dst_size, const char *src);
 
 /* ---- device.c ---------------------------------------------------- */
 
+/* What the library treats a device as, from its CL_DEVICE_TYPE bits by one
+ * rule (aniso_device_kind): the default choice and the plans both use it. */
+enum aniso_device_kind { ANISO_KIND_GPU, ANISO_KIND_CPU, ANISO_KIND_OTHER };
+
+enum aniso_device_kind aniso_device_kind(cl_device_type type);
+
 struct aniso_device_caps {
 	char name[256];
 	char platform_name[256];
 	char platform_version[256];
 	char driver_version[256];
 	char device_version[256];
-	int is_gpu;
+	int is_gpu; /* CL_DEVICE_TYPE bits, as reported (both for Oclgrind) */
 	int is_cpu;
+	enum aniso_device_kind kind; /* how the library treats it */
 	int has_fp64;
 	cl_uint compute_units;
 	size_t max_work_group_size;
@@ -62,8 +69,15 @@ struct aniso_device_caps {
 	cl_ulong max_alloc_bytes; /* after ANISOCL_MAX_ALLOC_BYTES, if set */
 };
 
+/* The process-wide lock around platform and device enumeration and
+ * context creation (drivers' first-time setup is not thread-safe).  Held
+ * by aniso_device_select's callers, aniso_device_list and the create
+ * functions; never while a context's own lock is wanted. */
+void aniso_driver_lock(void);
+void aniso_driver_unlock(void);
+
 /* Pick the device by spec (index or name substring), else ANISOCL_DEVICE,
- * else the default rule. */
+ * else the default rule.  Call with the driver lock held. */
 int aniso_device_select(const char *spec, cl_platform_id *platform,
 			cl_device_id *device, struct aniso_msg *msg);
 int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
@@ -88,6 +102,7 @@ struct aniso_kernel_config {
 	size_t lanes;      /* rows i per work-item (vector width VW)        */
 	size_t work_group; /* work-items per group along i (= tile of j)  */
 	size_t chunk;      /* terms summed plainly before a compensated add */
+	int gamma_in_global; /* gamma read where it lies, not copied (large K) */
 };
 
 /* How one sum is launched. */
@@ -101,6 +116,10 @@ struct aniso_launch_plan {
 struct aniso_ctx_s;
 void aniso_plan_make(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
 		     struct aniso_launch_plan *plan);
+/* Redo the launch layout for the work-group a program was built with (at
+ * most the plan's; see aniso_program_get). */
+void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
+			       struct aniso_launch_plan *plan, size_t work_group);
 /* -D options for a configuration, written into buf. */
 void aniso_config_options(const struct aniso_kernel_config *config,
 			  char *buf, size_t buf_size);
@@ -109,7 +128,10 @@ const char *aniso_metric_file(size_t K, size_t D);
 /* ---- program_cache.c --------------------------------------------- */
 
 struct aniso_program {
-	char *options;
+	char *options; /* of the configuration asked for: the cache key */
+	/* What the kernels were built with: the configuration's work-group,
+	 * or a smaller one when the compiled kernel allows fewer. */
+	size_t work_group;
 	cl_program program;
 	cl_kernel partial_kernel;
 	cl_kernel combine_kernel;
@@ -146,6 +168,10 @@ struct aniso_ctx_s {
 	cl_command_queue queue;
 	struct aniso_device_caps caps;
 	pthread_mutex_t lock;
+	/* References, under lock: the caller's (dropped by aniso_ctx_free)
+	 * and one per array, so that arrays outlive aniso_ctx_free as OpenCL
+	 * objects outlive their clRelease; the last one destroys. */
+	size_t refs;
 	struct aniso_msg msg;
 	struct aniso_program *programs; /* in-memory program cache        */
 	char *disk_cache_dir;           /* NULL: disk cache off           */
@@ -174,6 +200,10 @@ struct aniso_array_s {
 	cl_mem root;
 	size_t root_offset;
 };
+
+/* Drop one reference; the last one frees the context.  Call without the
+ * context's lock. */
+void aniso_ctx_release(aniso_ctx *ctx);
 
 size_t aniso_dtype_size(aniso_dtype dtype);
 /* A buffer of at least bytes in a scratch slot (bytes > 0). */

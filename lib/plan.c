@@ -30,7 +30,7 @@ static enum aniso_strategy strategy_for(const aniso_ctx *ctx)
 		return (enum aniso_strategy)ctx->force_strategy;
 	/* Barriers cost PoCL its vectorisation across work-items (measured:
 	 * 0.28e9 pairs/s tiled against 1.83e9 for the plain loop, 2 cores). */
-	return ctx->caps.is_cpu ? ANISO_STRATEGY_LOOP : ANISO_STRATEGY_TILED;
+	return ctx->caps.kind == ANISO_KIND_CPU ? ANISO_STRATEGY_LOOP : ANISO_STRATEGY_TILED;
 }
 
 static size_t round_up(size_t value, size_t multiple)
@@ -38,11 +38,57 @@ static size_t round_up(size_t value, size_t multiple)
 	return (value + multiple - 1) / multiple * multiple;
 }
 
+/*
+ * Private memory.  A work-item holds x_i, d = x_i - y_j and its rescaled
+ * copy (D numbers each) and three sums of E, per lane, plus gamma unless
+ * the kernel reads it from global memory (GAMMA_IN_GLOBAL).  Too much of it
+ * crashed PoCL's worker threads (D = 200, full, fixed: 40000 doubles of
+ * gamma) and spills on GPUs.  Measured with PoCL on 2 cores, float32:
+ *  - fixed and per-j gamma read from global memory run as fast as a
+ *    private copy from K = 64 on (D = 16 full fixed: 2.3e8 pairs/s either
+ *    way; per-j 2.3e8 against 1.9e8 for the copy made each pair);
+ *  - per-i gamma, a different row per lane, is gathered lane by lane from
+ *    global memory: 8 to 25 times slower while the private rows fit
+ *    (D = 16 full: 2.0e8 private with 16 lanes, 1.2e7 gathered), as fast
+ *    once they do not (D = 64 full: 1.0e6 pairs/s either way, 4 lanes);
+ *  - lanes for large D: D = 256 full, 4 lanes 4.1e4 pairs/s, 16 lanes
+ *    3.4e4, 1 lane 1.9e4.
+ */
+/* Numbers of a fixed or per-j gamma row copied to private memory. */
+#define PRIVATE_GAMMA_SHARED 256
+/* Numbers of per-i gamma rows (K per lane) kept in private memory: D = 16
+ * full with 16 lanes, which always worked. */
+#define PRIVATE_GAMMA_PER_I 4096
+/* Lanes times (D + E) at most: 16 lanes up to D + E = 64. */
+#define PRIVATE_ROW_LANES 1024
+/* Lanes that a gathered per-i gamma keeps (measured best at D = 64). */
+#define GATHER_LANES 4
+
+/* Rows i per work-item of the loop strategy, and where gamma is read. */
+static size_t loop_lanes(const aniso_shape *shape, int *gamma_in_global)
+{
+	/* A multiple of the AVX width in floats; PoCL vectorises across
+	 * the lanes of one work-item (see aniso_plan_make). */
+	size_t lanes = shape->dtype == ANISO_FLOAT64 ? 8 : 16;
+
+	while (lanes > 1 && lanes * (shape->D + shape->E) > PRIVATE_ROW_LANES)
+		lanes /= 2;
+	if (shape->gamma_var != ANISO_GAMMA_PER_I) {
+		*gamma_in_global = shape->K > PRIVATE_GAMMA_SHARED;
+		return lanes;
+	}
+	while (lanes > GATHER_LANES && lanes * shape->K > PRIVATE_GAMMA_PER_I)
+		lanes /= 2;
+	*gamma_in_global = lanes * shape->K > PRIVATE_GAMMA_PER_I;
+	return lanes;
+}
+
 /* The largest power of two <= limit that fits the device, at least 1. */
-static size_t tiled_work_group(const aniso_ctx *ctx, const aniso_shape *shape)
+static size_t tiled_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
+			       int gamma_in_global)
 {
 	size_t per_j = (shape->D + shape->E +
-			(shape->gamma_var == ANISO_GAMMA_PER_J ? shape->K : 0)) *
+			(shape->gamma_var == ANISO_GAMMA_PER_J && !gamma_in_global ? shape->K : 0)) *
 		       aniso_dtype_size(shape->dtype);
 	size_t wg = 256;
 
@@ -56,7 +102,6 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 		     struct aniso_launch_plan *plan)
 {
 	struct aniso_kernel_config *c = &plan->config;
-	size_t target_groups, j_blocks, max_blocks, partial_row_bytes;
 
 	memset(plan, 0, sizeof(*plan));
 	c->dtype = shape->dtype;
@@ -66,15 +111,13 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	c->gamma_var = shape->gamma_var;
 	c->strategy = strategy_for(ctx);
 	if (c->strategy == ANISO_STRATEGY_LOOP) {
-		/* A multiple of the AVX width in floats; PoCL vectorises across
-		 * the group. */
 		/* PoCL does not vectorise across work-items once the kernel
 		 * loops over j (the j loop is a floating-point reduction it may
 		 * not reorder), so each work-item holds VW rows i in the lanes
 		 * of one vector: two AVX registers of floats.  Measured with
 		 * D = 2 on 2 cores: 16 lanes and 128-term chunks ran 1.4e9
 		 * pairs per CPU-second against 1e8 for one row per work-item. */
-		c->lanes = shape->dtype == ANISO_FLOAT64 ? 8 : 16;
+		c->lanes = loop_lanes(shape, &c->gamma_in_global);
 		/* With few j per row, large groups keep PoCL's per-group cost
 		 * (about a microsecond) below the work.  Otherwise two
 		 * work-items, or one when a single one holds every row: PoCL
@@ -85,16 +128,31 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 		c->chunk = 128;
 	} else {
 		c->lanes = 1;
-		c->work_group = tiled_work_group(ctx, shape);
+		/* One private gamma of more than a few hundred registers per
+		 * work-item would spill anyway. */
+		c->gamma_in_global = shape->K > PRIVATE_GAMMA_SHARED;
+		c->work_group = tiled_work_group(ctx, shape, c->gamma_in_global);
 		c->chunk = c->work_group;
 	}
 	if (c->work_group > ctx->caps.max_work_group_size)
 		c->work_group = ctx->caps.max_work_group_size ? ctx->caps.max_work_group_size : 1;
+	aniso_plan_set_work_group(ctx, shape, plan, c->work_group);
+}
 
+void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
+			       struct aniso_launch_plan *plan, size_t work_group)
+{
+	struct aniso_kernel_config *c = &plan->config;
+	size_t target_groups, j_blocks, max_blocks, partial_row_bytes;
+
+	c->work_group = work_group;
+	/* The tiled kernel's tile of j is its work-group. */
+	if (c->strategy == ANISO_STRATEGY_TILED)
+		c->chunk = work_group;
 	plan->i_groups = (shape->M + c->work_group * c->lanes - 1) / (c->work_group * c->lanes);
 	/* Enough groups to fill every compute unit several times over, so
 	 * that M = 16 with a large N still uses the whole device. */
-	target_groups = (size_t)ctx->caps.compute_units * (ctx->caps.is_gpu ? 16 : 8);
+	target_groups = (size_t)ctx->caps.compute_units * (ctx->caps.kind == ANISO_KIND_GPU ? 16 : 8);
 	j_blocks = (target_groups + plan->i_groups - 1) / plan->i_groups;
 	max_blocks = (shape->N + MIN_J_BLOCK_LEN - 1) / MIN_J_BLOCK_LEN;
 	if (j_blocks > max_blocks)
@@ -118,7 +176,8 @@ void aniso_config_options(const struct aniso_kernel_config *c, char *buf,
 {
 	snprintf(buf, buf_size,
 		 "-cl-std=CL1.2 -w -DREAL_IS_DOUBLE=%d -DD=%zu -DE=%zu -DK=%zu "
-		 "-DGAMMA_VAR=%d -DVW=%zu -DTILED=%d -DWG=%zu -DCHUNK=%zu",
+		 "-DGAMMA_VAR=%d -DVW=%zu -DTILED=%d -DWG=%zu -DCHUNK=%zu -DGAMMA_IN_GLOBAL=%d",
 		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var,
-		 c->lanes, c->strategy == ANISO_STRATEGY_TILED, c->work_group, c->chunk);
+		 c->lanes, c->strategy == ANISO_STRATEGY_TILED, c->work_group, c->chunk,
+		 c->gamma_in_global);
 }

@@ -152,26 +152,80 @@ out:
 	return err;
 }
 
-static void program_free(struct aniso_program *p)
+
+/* Release what program_build made, keeping the entry's key. */
+static void program_release(struct aniso_program *p)
 {
-	if (!p)
-		return;
 	if (p->combine_kernel)
 		clReleaseKernel(p->combine_kernel);
 	if (p->partial_kernel)
 		clReleaseKernel(p->partial_kernel);
 	if (p->program)
 		clReleaseProgram(p->program);
+	p->combine_kernel = p->partial_kernel = NULL;
+	p->program = NULL;
+}
+
+static void program_free(struct aniso_program *p)
+{
+	if (!p)
+		return;
+	program_release(p);
 	free(p->options);
 	free(p);
 }
 
+/* Build a configuration and its kernels into p; *allowed is the largest
+ * work-group the compiled partial_sums kernel takes. */
+static int program_build(aniso_ctx *ctx, const struct aniso_kernel_config *config,
+			 struct aniso_program *p, size_t *allowed, cl_ulong *private_bytes)
+{
+	char options[512];
+	cl_int status;
+	int err;
+
+	aniso_config_options(config, options, sizeof(options));
+	err = compile_program(ctx, config, options, &p->program);
+	if (err != ANISO_OK)
+		return err;
+	p->partial_kernel = clCreateKernel(p->program, "partial_sums", &status);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clCreateKernel(partial_sums)", status);
+	p->combine_kernel = clCreateKernel(p->program, "combine_partials", &status);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clCreateKernel(combine_partials)", status);
+	status = clGetKernelWorkGroupInfo(p->partial_kernel, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+					  sizeof(*allowed), allowed, NULL);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg,
+				     "clGetKernelWorkGroupInfo(partial_sums, CL_KERNEL_WORK_GROUP_SIZE)",
+				     status);
+	status = clGetKernelWorkGroupInfo(p->partial_kernel, ctx->device, CL_KERNEL_PRIVATE_MEM_SIZE,
+					  sizeof(*private_bytes), private_bytes, NULL);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg,
+				     "clGetKernelWorkGroupInfo(partial_sums, CL_KERNEL_PRIVATE_MEM_SIZE)",
+				     status);
+	return ANISO_OK;
+}
+
+/*
+ * The work-group is a compile-time constant (reqd_work_group_size), chosen
+ * from the device's limits before the kernel exists; a compiled kernel can
+ * allow fewer work-items (registers, private memory).  PoCL launches it all
+ * the same, GPU drivers refuse the launch (CL_INVALID_WORK_GROUP_SIZE), so
+ * the kernel is rebuilt with half the work-group until it fits.  The entry
+ * stays under the key of the configuration asked for, so the next call
+ * finds it without building the refused size again.
+ */
 int aniso_program_get(aniso_ctx *ctx, const struct aniso_kernel_config *config,
 		      struct aniso_program **program)
 {
+	struct aniso_kernel_config c = *config;
 	char options[512];
 	struct aniso_program *p;
-	cl_int status;
+	size_t allowed = 0;
+	cl_ulong private_bytes = 0;
 	int err = ANISO_OK;
 
 	aniso_config_options(config, options, sizeof(options));
@@ -185,19 +239,24 @@ int aniso_program_get(aniso_ctx *ctx, const struct aniso_kernel_config *config,
 		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
 		goto fail;
 	}
-	err = compile_program(ctx, config, options, &p->program);
-	if (err != ANISO_OK)
-		goto fail;
-	p->partial_kernel = clCreateKernel(p->program, "partial_sums", &status);
-	if (status != CL_SUCCESS) {
-		err = aniso_cl_fail(&ctx->msg, "clCreateKernel(partial_sums)", status);
-		goto fail;
+	for (;;) {
+		err = program_build(ctx, &c, p, &allowed, &private_bytes);
+		if (err != ANISO_OK)
+			goto fail;
+		if (c.work_group <= allowed || c.work_group == 1)
+			break;
+		program_release(p);
+		while (c.work_group > 1 && c.work_group > allowed)
+			c.work_group /= 2;
+		if (c.strategy == ANISO_STRATEGY_TILED)
+			c.chunk = c.work_group;
+		aniso_msg_append(&ctx->msg,
+				 "note: the compiled kernel allows %zu work-items per group (%llu bytes of "
+				 "private memory each), fewer than the %zu asked for; rebuilt with %zu. ",
+				 allowed, (unsigned long long)private_bytes, config->work_group,
+				 c.work_group);
 	}
-	p->combine_kernel = clCreateKernel(p->program, "combine_partials", &status);
-	if (status != CL_SUCCESS) {
-		err = aniso_cl_fail(&ctx->msg, "clCreateKernel(combine_partials)", status);
-		goto fail;
-	}
+	p->work_group = c.work_group;
 	p->next = ctx->programs;
 	ctx->programs = p;
 	*program = p;

@@ -34,6 +34,8 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 	err = aniso_program_get(ctx, &plan.config, &program);
 	if (err != ANISO_OK)
 		goto out;
+	if (program->work_group != plan.config.work_group)
+		aniso_plan_set_work_group(ctx, shape, &plan, program->work_group);
 	if (plan.j_blocks > 1) {
 		err = aniso_scratch_get(ctx, SCRATCH_PARTIAL,
 					plan.j_blocks * shape->M * shape->E *

@@ -96,6 +96,17 @@ int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *s, int check_limits)
 	if (s->E == 0)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DIM,
 				     "shape->E is 0: expected the number of columns of b, at least 1");
+	/* Kernels hold a row of x and the E sums per work-item in private
+	 * memory; beyond these limits nothing was measured to work. */
+	if (s->D > ANISO_MAX_D)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				     "shape->D is %zu: at most ANISO_MAX_D = %d dimensions are supported",
+				     s->D, ANISO_MAX_D);
+	if (s->E > ANISO_MAX_E)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				     "shape->E is %zu: at most ANISO_MAX_E = %d columns of b are supported "
+				     "(split b into column blocks)",
+				     s->E, ANISO_MAX_E);
 	DD = mul3(s->D, s->D, 1, &overflow);
 	if (overflow)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_OVERFLOW,

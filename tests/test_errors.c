@@ -122,15 +122,18 @@ static void test_bad_arguments(aniso_ctx *ctx)
 	s.gamma_rows = 1;
 	expect_error(ctx, "M*D*4 overflows", &s, x, y, b, gam, ANISO_ERR_OVERFLOW,
 		     WORDS("x:", "overflows"));
+	/* D and E past their limits are refused before any size is worked
+	 * out (D = 2^33 would overflow D*D); a row too large for the device
+	 * is tested below with ANISOCL_MAX_ALLOC_BYTES. */
 	s = good_shape();
 	s.D = (size_t)1 << 33;
 	s.K = 1;
-	expect_error(ctx, "D*D overflows", &s, x, y, b, gam, ANISO_ERR_OVERFLOW, WORDS("D*D"));
+	expect_error(ctx, "D = 2^33 past ANISO_MAX_D", &s, x, y, b, gam, ANISO_ERR_TOO_LARGE,
+		     WORDS("D is 8589934592", "ANISO_MAX_D = 256"));
 	s = good_shape();
-	s.D = (size_t)1 << 30;
-	s.K = 1;
-	expect_error(ctx, "one row of x larger than the device allows", &s, x, y, b, gam,
-		     ANISO_ERR_TOO_LARGE, WORDS("one row", "largest allocation"));
+	s.E = (size_t)1 << 30;
+	expect_error(ctx, "E = 2^30 past ANISO_MAX_E", &s, x, y, b, gam, ANISO_ERR_TOO_LARGE,
+		     WORDS("E is 1073741824", "ANISO_MAX_E = 256"));
 }
 
 static void test_no_fp64(void)

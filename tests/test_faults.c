@@ -8,7 +8,8 @@
  * error whose message names the failing OpenCL call, `out` is untouched,
  * the same context then gives the right answer, and once the context is
  * freed no buffer, program or kernel is left alive.  Then the same for each
- * call of aniso_array_wrap on a caller's buffer.
+ * call of aniso_array_wrap on a caller's buffer.  Last, a driver whose
+ * compiled kernel allows a smaller work-group than the plan's.
  */
 #define CL_TARGET_OPENCL_VERSION 120
 #define CL_USE_DEPRECATED_OPENCL_1_2_APIS
@@ -28,6 +29,10 @@ static long calls;         /* intercepted calls since the last reset        */
 static long fail_at;       /* 1-based index of the call to fail; 0: none    */
 static const char *failed; /* name of the call that was made to fail        */
 static long live_buffers, live_programs, live_kernels;
+/* A GPU driver's work-group limit, when > 0: the compiled kernel reports
+ * at most this many work-items, and a launch with more is refused, as GPU
+ * drivers do (PoCL itself takes any size up to the device's). */
+static size_t pretend_kernel_wg;
 
 static void *real(const char *name)
 {
@@ -117,6 +122,8 @@ cl_int clEnqueueNDRangeKernel(cl_command_queue q, cl_kernel k, cl_uint d, const 
 {
 	if (should_fail("clEnqueueNDRangeKernel"))
 		return CL_OUT_OF_RESOURCES;
+	if (pretend_kernel_wg && l && l[0] > pretend_kernel_wg)
+		return CL_INVALID_WORK_GROUP_SIZE;
 	return REAL(clEnqueueNDRangeKernel)(q, k, d, o, g, l, n, w, ev);
 }
 
@@ -185,6 +192,20 @@ cl_int clReleaseKernel(cl_kernel k)
 	return REAL(clReleaseKernel)(k);
 }
 
+cl_int clGetKernelWorkGroupInfo(cl_kernel k, cl_device_id d, cl_kernel_work_group_info what,
+				size_t size, void *value, size_t *ret)
+{
+	cl_int status;
+
+	if (should_fail("clGetKernelWorkGroupInfo"))
+		return CL_OUT_OF_RESOURCES;
+	status = REAL(clGetKernelWorkGroupInfo)(k, d, what, size, value, ret);
+	if (status == CL_SUCCESS && what == CL_KERNEL_WORK_GROUP_SIZE && pretend_kernel_wg &&
+	    *(size_t *)value > pretend_kernel_wg)
+		*(size_t *)value = pretend_kernel_wg;
+	return status;
+}
+
 /* ---- the test ----------------------------------------------------------- */
 
 #define SENTINEL 4242.0f
@@ -251,6 +272,41 @@ static long wrap_points(aniso_ctx *ctx, int count_only)
 	return points;
 }
 
+/*
+ * The tiled kernel is built with a work-group of 256 on PoCL; a driver
+ * whose compiled kernel allows 16 must get a kernel rebuilt with 16 (or
+ * fewer), not a refused launch, and the right answer.
+ */
+static void kernel_work_group_limit(const struct problem *p)
+{
+	aniso_ctx *ctx = NULL;
+	float out[40 * 2];
+	int err;
+
+	setenv("ANISOCL_STRATEGY", "tiled", 1);
+	pretend_kernel_wg = 16;
+	err = aniso_ctx_create(&ctx, NULL, 0);
+	if (!err)
+		err = aniso_sum(ctx, &p->shape, p->xt, p->yt, p->bt, p->gammat, out);
+	if (!tap_ok(err == ANISO_OK && problem_compare(p, out, TOL_FLOAT32, NULL),
+		    "a kernel that allows 16 work-items per group: rebuilt smaller, right answer (%s)",
+		    aniso_err_name(err)))
+		tap_diag("message: %s", aniso_ctx_errmsg(ctx));
+	if (!tap_ok(err == ANISO_OK && strstr(aniso_ctx_errmsg(ctx), "note: the compiled kernel allows 16"),
+		    "the rebuild leaves a note naming the kernel's limit"))
+		tap_diag("message: %s", aniso_ctx_errmsg(ctx));
+	/* A second call finds the rebuilt kernel in the context's cache. */
+	calls = 0;
+	fail_at = 0;
+	err = aniso_sum(ctx, &p->shape, p->xt, p->yt, p->bt, p->gammat, out);
+	tap_ok(err == ANISO_OK && problem_compare(p, out, TOL_FLOAT32, NULL) &&
+		       !strstr(aniso_ctx_errmsg(ctx), "note:"),
+	       "the next sum uses the smaller kernel without building again");
+	aniso_ctx_free(ctx);
+	pretend_kernel_wg = 0;
+	unsetenv("ANISOCL_STRATEGY");
+}
+
 int main(void)
 {
 	struct problem p;
@@ -280,7 +336,7 @@ int main(void)
 	points = calls;
 	wrap_count = wrap_points(ctx, 1);
 	aniso_ctx_free(ctx);
-	tap_plan((int)(3 * points + 2 + 2 * wrap_count + 1));
+	tap_plan((int)(3 * points + 2 + 2 * wrap_count + 1 + 3));
 	tap_ok(err == ANISO_OK && points > 10, "a sum on a fresh context makes %ld OpenCL calls", points);
 	tap_ok(live_buffers == 0 && live_programs == 0 && live_kernels == 0,
 	       "nothing left alive after aniso_ctx_free");
@@ -312,6 +368,7 @@ int main(void)
 	aniso_ctx_create(&ctx, NULL, 0);
 	wrap_points(ctx, 0);
 	aniso_ctx_free(ctx);
+	kernel_work_group_limit(&p);
 	problem_free(&p);
 	return tap_done();
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# valgrind memcheck over a library test program: no invalid access, no use
+# valgrind memcheck over library test programs: no invalid access, no use
 # of uninitialised memory and no definite leak, outside the suppressions of
 # tests/valgrind.supp (the dynamic loader, PoCL and LLVM only).
 srcdir=${top_srcdir:-.}
@@ -13,9 +13,9 @@ if [ -n "${ANISOCL_SANITIZER_FLAGS:-}" ]; then
 	echo "1..0 # SKIP built with sanitizers ($ANISOCL_SANITIZER_FLAGS), which valgrind cannot run"
 	exit 0
 fi
-# Every error path, 8 threads on one context, and the caller's own OpenCL
-# objects and buffers.
-programs="test_errors test_threads test_interop"
+# Every error path, 8 threads on one context, the caller's own OpenCL
+# objects and buffers, and arrays that outlive their context.
+programs="test_errors test_threads test_interop test_lifetime"
 echo "1..$(echo $programs | wc -w)"
 for program in $programs; do
 	log=$(mktemp)
