@@ -62,10 +62,10 @@ inline void load_rows(__global const real *restrict x,
 {
 	LOAD_LANES(x, D, UNROLL_D, i0, M, (real)1, xi);
 #if GAMMA_VAR == GAMMA_PER_I
-	LOAD_LANES(gamma, K, UNROLL_K, i0, M, LOG2E_R, g);
+	LOAD_LANES(gamma, K, UNROLL_K, i0, M, Q_SCALE, g);
 #elif GAMMA_VAR == GAMMA_FIXED
 	UNROLL_K for (int k = 0; k < K; ++k)
-		g[k] = LOG2E_R * gamma[k];
+		g[k] = Q_SCALE * gamma[k];
 #endif
 }
 #define SCALE_METRIC (GAMMA_VAR == GAMMA_PER_J)
@@ -90,7 +90,7 @@ inline void load_rows(__global const real *restrict x, ulong i0, ulong M,
 			diff[k] = xi[k] - yj[k];                               \
 		s = METRIC(diff, GAMMA_ARGS);                                  \
 		if (SCALE_METRIC)                                              \
-			s *= LOG2E_R;                                          \
+			s *= Q_SCALE;                                          \
 		s = radial_weight(s);                                          \
 		UNROLL_E for (int e = 0; e < E; ++e)                           \
 			chunk[e] = fma(s, (realv)bj[e], chunk[e]);             \

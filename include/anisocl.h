@@ -3,6 +3,8 @@
  *
  *     out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) * b_j
  *
+ * (or another radial profile than exp(-q): see aniso_options)
+ *
  * x is M x D, y is N x D, b is N x E, out is M x E; every array is row-major
  * and contiguous.  The metric G comes from a gamma array with K numbers per
  * row, K in {1, D, D*D}:
@@ -217,6 +219,53 @@ ANISO_API int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape,
 			const void *x, const void *y, const void *b,
 			const void *gamma, void *out);
 
+/* ------------------------------------------------------------------ */
+/* Options: what a sum computes beyond its shape                       */
+/* ------------------------------------------------------------------ */
+
+/* The radial profile f of term_ij = f(q_ij) * b_j, where
+ * q_ij = (x_i - y_j)^T G (x_i - y_j). */
+typedef enum {
+	ANISO_KERNEL_GAUSSIAN = 0, /* exp(-q): the default, aniso_sum's    */
+	ANISO_KERNEL_LAPLACE = 1,  /* exp(-sqrt(q))                        */
+	ANISO_KERNEL_CAUCHY = 2,   /* 1 / (1 + q)                          */
+	ANISO_KERNEL_IMQ = 3       /* 1 / sqrt(1 + q), inverse multiquadric */
+} aniso_kernel;
+
+/*
+ * Options of a sum.  The library grows by adding fields at the end, so
+ * that a program built against an older header keeps working: always
+ * start from aniso_options_init, which sets every field to its default and
+ * struct_size to the size this header declares.  The library reads only
+ * the first struct_size bytes (fields past them keep their defaults); a
+ * struct_size larger than the library knows is accepted when the bytes it
+ * does not know are zero (their defaults), else refused with
+ * ANISO_ERR_BAD_ARG.  A NULL options pointer means every default.
+ *
+ * Laplace, Cauchy and IMQ are evaluated at max(q, 0): their formulas have
+ * no real value (or a pole) for q < 0, which only a G that is not positive
+ * semi-definite gives, beyond rounding (aniso_gamma_check tells).  A NaN q
+ * gives NaN for every profile.
+ */
+typedef struct {
+	size_t struct_size;  /* sizeof(aniso_options), set by aniso_options_init */
+	aniso_kernel kernel; /* ANISO_KERNEL_GAUSSIAN                            */
+} aniso_options;
+
+ANISO_API void aniso_options_init(aniso_options *options);
+
+/* "gaussian", "laplace", "cauchy", "imq"; NULL for a value not listed. */
+ANISO_API const char *aniso_kernel_name(aniso_kernel kernel);
+/* The profile that name spells (exactly as aniso_kernel_name writes it):
+ * ANISO_OK, or ANISO_ERR_BAD_ARG for another name (kernel untouched). */
+ANISO_API int aniso_kernel_from_name(const char *name, aniso_kernel *kernel);
+
+/* aniso_sum with options (NULL: aniso_sum itself). */
+ANISO_API int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape,
+			   const aniso_options *options, const void *x,
+			   const void *y, const void *b, const void *gamma,
+			   void *out);
+
 /*
  * Check that every gamma row gives a positive semi-definite metric (K = 1
  * or D: no negative entry; K = D*D: the symmetric part (G + G^T)/2 is
@@ -287,6 +336,12 @@ ANISO_API int aniso_sum_arrays(aniso_ctx *ctx, const aniso_array *x,
 			       const aniso_array *y, const aniso_array *b,
 			       const aniso_array *gamma,
 			       aniso_gamma_var gamma_var, aniso_array *out);
+
+/* aniso_sum_arrays with options (NULL: aniso_sum_arrays itself). */
+ANISO_API int aniso_sum_arrays_ex(aniso_ctx *ctx, const aniso_options *options,
+				  const aniso_array *x, const aniso_array *y,
+				  const aniso_array *b, const aniso_array *gamma,
+				  aniso_gamma_var gamma_var, aniso_array *out);
 
 /* ------------------------------------------------------------------ */
 /* Devices                                                             */

@@ -346,6 +346,14 @@ int aniso_sum_arrays(aniso_ctx *ctx, const aniso_array *x, const aniso_array *y,
 		     const aniso_array *b, const aniso_array *gamma,
 		     aniso_gamma_var gamma_var, aniso_array *out)
 {
+	return aniso_sum_arrays_ex(ctx, NULL, x, y, b, gamma, gamma_var, out);
+}
+
+int aniso_sum_arrays_ex(aniso_ctx *ctx, const aniso_options *options, const aniso_array *x,
+			const aniso_array *y, const aniso_array *b, const aniso_array *gamma,
+			aniso_gamma_var gamma_var, aniso_array *out)
+{
+	struct aniso_formula formula;
 	aniso_shape shape;
 	int err;
 
@@ -354,12 +362,14 @@ int aniso_sum_arrays(aniso_ctx *ctx, const aniso_array *x, const aniso_array *y,
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
 	err = shape_from_arrays(ctx, x, y, b, gamma, gamma_var, out, &shape);
+	if (err == ANISO_OK)
+		err = aniso_formula_from_options(ctx, options, &formula);
 	if (err != ANISO_OK || shape.M == 0)
 		goto out;
 	if (shape.N == 0)
 		err = fill_zero(ctx, out, shape.M * shape.E * aniso_dtype_size(shape.dtype));
 	else
-		err = aniso_sum_buffers(ctx, &shape, x->buffer, y->buffer, b->buffer,
+		err = aniso_sum_buffers(ctx, &shape, &formula, x->buffer, y->buffer, b->buffer,
 					gamma->buffer, out->buffer);
 out:
 	pthread_mutex_unlock(&ctx->lock);

@@ -100,8 +100,9 @@ static int upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name
 }
 
 /* One sum whose arrays all fit: result (M x E) into host memory `result`. */
-static int sum_once(aniso_ctx *ctx, const aniso_shape *s, const void *x, const void *y,
-		    const void *b, const void *gamma, void *result)
+static int sum_once(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+		    const void *x, const void *y, const void *b, const void *gamma,
+		    void *result)
 {
 	struct aniso_bytes bytes;
 	cl_mem bx, by, bb, bg, bo;
@@ -117,7 +118,7 @@ static int sum_once(aniso_ctx *ctx, const aniso_shape *s, const void *x, const v
 	err = aniso_scratch_get(ctx, SCRATCH_OUT, bytes.out, &bo);
 	if (err != ANISO_OK)
 		goto out;
-	err = aniso_sum_buffers(ctx, s, bx, by, bb, bg, bo);
+	err = aniso_sum_buffers(ctx, s, f, bx, by, bb, bg, bo);
 	if (err != ANISO_OK)
 		goto out;
 	status = clEnqueueReadBuffer(ctx->queue, bo, CL_TRUE, 0, bytes.out, result, 0, NULL,
@@ -147,9 +148,9 @@ static void add_compensated(double *sum, double *compensation, double value)
 	*sum = t;
 }
 
-static int sum_streamed(aniso_ctx *ctx, const aniso_shape *s, const char *x, const char *y,
-			const char *b, const char *gamma, size_t rows_i, size_t rows_j,
-			char *staging)
+static int sum_streamed(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+			const char *x, const char *y, const char *b, const char *gamma,
+			size_t rows_i, size_t rows_j, char *staging)
 {
 	const size_t elem = aniso_dtype_size(s->dtype);
 	char *chunk_out = malloc(rows_i * s->E * elem);
@@ -182,7 +183,7 @@ static int sum_streamed(aniso_ctx *ctx, const aniso_shape *s, const char *x, con
 				c.gamma_rows = c.N;
 				g = gamma + j0 * s->K * elem;
 			}
-			err = sum_once(ctx, &c, x + i0 * s->D * elem, y + j0 * s->D * elem,
+			err = sum_once(ctx, &c, f, x + i0 * s->D * elem, y + j0 * s->D * elem,
 				       b + j0 * s->E * elem, g, chunk_out);
 			if (err != ANISO_OK)
 				goto out;
@@ -227,6 +228,13 @@ static const char *first_null(const aniso_shape *s, const void *x, const void *y
 int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
 	      const void *y, const void *b, const void *gamma, void *out)
 {
+	return aniso_sum_ex(ctx, shape, NULL, x, y, b, gamma, out);
+}
+
+int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
+		 const void *x, const void *y, const void *b, const void *gamma, void *out)
+{
+	struct aniso_formula formula;
 	struct aniso_bytes bytes;
 	const char *missing;
 	char *staging = NULL;
@@ -238,6 +246,9 @@ int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
 	err = aniso_validate_shape(ctx, shape, 0);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_formula_from_options(ctx, options, &formula);
 	if (err != ANISO_OK)
 		goto out;
 	missing = first_null(shape, x, y, b, gamma, out);
@@ -257,7 +268,7 @@ int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
 	if (err != ANISO_OK)
 		goto out;
 	if (rows_i >= shape->M && rows_j >= shape->N) {
-		err = sum_once(ctx, shape, x, y, b, gamma, out);
+		err = sum_once(ctx, shape, &formula, x, y, b, gamma, out);
 		goto out;
 	}
 	staging = malloc(bytes.out);
@@ -266,7 +277,7 @@ int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
 				    "out of host memory for a %zu-byte staging copy of out", bytes.out);
 		goto out;
 	}
-	err = sum_streamed(ctx, shape, x, y, b, gamma, rows_i, rows_j, staging);
+	err = sum_streamed(ctx, shape, &formula, x, y, b, gamma, rows_i, rows_j, staging);
 	if (err == ANISO_OK)
 		memcpy(out, staging, bytes.out);
 out:

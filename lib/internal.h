@@ -89,6 +89,17 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 int aniso_program_source(const char *metric_file, char **source,
 			 struct aniso_msg *msg);
 
+/* ---- options.c --------------------------------------------------- */
+
+/* What a sum computes beyond its shape, resolved from aniso_options. */
+struct aniso_formula {
+	aniso_kernel kernel;
+};
+
+/* Check a caller's options (NULL: defaults) and resolve them. */
+int aniso_formula_from_options(struct aniso_ctx_s *ctx, const aniso_options *options,
+			       struct aniso_formula *formula);
+
 /* ---- plan.c ------------------------------------------------------ */
 
 enum aniso_strategy { ANISO_STRATEGY_LOOP = 0, ANISO_STRATEGY_TILED = 1 };
@@ -98,6 +109,7 @@ struct aniso_kernel_config {
 	aniso_dtype dtype;
 	size_t D, E, K;
 	aniso_gamma_var gamma_var;
+	aniso_kernel kernel; /* the radial profile */
 	enum aniso_strategy strategy;
 	size_t lanes;      /* rows i per work-item (vector width VW)        */
 	size_t work_group; /* work-items per group along i (= tile of j)  */
@@ -115,7 +127,7 @@ struct aniso_launch_plan {
 
 struct aniso_ctx_s;
 void aniso_plan_make(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
-		     struct aniso_launch_plan *plan);
+		     const struct aniso_formula *formula, struct aniso_launch_plan *plan);
 /* Redo the launch layout for the work-group a program was built with (at
  * most the plan's; see aniso_program_get). */
 void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
@@ -225,8 +237,9 @@ void aniso_shape_bytes(const aniso_shape *shape, struct aniso_bytes *bytes);
 /* ---- sum.c ------------------------------------------------------- */
 
 /* Run a validated sum on device buffers; M > 0 and N > 0. */
-int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
-		      cl_mem y, cl_mem b, cl_mem gamma, cl_mem out);
+int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+		      const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
+		      cl_mem gamma, cl_mem out);
 
 
 #endif

@@ -99,7 +99,7 @@ static size_t tiled_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 }
 
 void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
-		     struct aniso_launch_plan *plan)
+		     const struct aniso_formula *formula, struct aniso_launch_plan *plan)
 {
 	struct aniso_kernel_config *c = &plan->config;
 
@@ -109,6 +109,7 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	c->E = shape->E;
 	c->K = shape->K;
 	c->gamma_var = shape->gamma_var;
+	c->kernel = formula->kernel;
 	c->strategy = strategy_for(ctx);
 	if (c->strategy == ANISO_STRATEGY_LOOP) {
 		/* PoCL does not vectorise across work-items once the kernel
@@ -176,8 +177,9 @@ void aniso_config_options(const struct aniso_kernel_config *c, char *buf,
 {
 	snprintf(buf, buf_size,
 		 "-cl-std=CL1.2 -w -DREAL_IS_DOUBLE=%d -DD=%zu -DE=%zu -DK=%zu "
-		 "-DGAMMA_VAR=%d -DVW=%zu -DTILED=%d -DWG=%zu -DCHUNK=%zu -DGAMMA_IN_GLOBAL=%d",
-		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var,
+		 "-DGAMMA_VAR=%d -DPROFILE=%d -DVW=%zu -DTILED=%d -DWG=%zu -DCHUNK=%zu "
+		 "-DGAMMA_IN_GLOBAL=%d",
+		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var, (int)c->kernel,
 		 c->lanes, c->strategy == ANISO_STRATEGY_TILED, c->work_group, c->chunk,
 		 c->gamma_in_global);
 }

@@ -69,8 +69,7 @@ static const struct aniso_cl_source *embedded(const char *name)
 int aniso_program_source(const char *metric_file, char **source,
 			 struct aniso_msg *msg)
 {
-	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "formula_gauss.cl",
-					   "reduce_j.cl"};
+	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "profile.cl", "reduce_j.cl"};
 	char *texts[SOURCE_COUNT] = {NULL};
 	size_t sizes[SOURCE_COUNT] = {0};
 	const char *dir = getenv("ANISOCL_KERNEL_DIR");

@@ -18,8 +18,9 @@ static void set_arg(struct arg_setter *a, size_t size, const void *value)
 	++a->index;
 }
 
-int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
-		      cl_mem y, cl_mem b, cl_mem gamma, cl_mem out)
+int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+		      const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
+		      cl_mem gamma, cl_mem out)
 {
 	struct aniso_launch_plan plan;
 	struct aniso_program *program = NULL;
@@ -30,7 +31,7 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape, cl_mem x,
 	cl_int status;
 	int err;
 
-	aniso_plan_make(ctx, shape, &plan);
+	aniso_plan_make(ctx, shape, formula, &plan);
 	err = aniso_program_get(ctx, &plan.config, &program);
 	if (err != ANISO_OK)
 		goto out;

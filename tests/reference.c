@@ -24,10 +24,34 @@ double reference_sqdist(size_t D, size_t K, const double *diff, const double *g)
 	return s;
 }
 
+double reference_profile(int profile, double q)
+{
+	double q0 = q < 0 ? 0 : q; /* NaN stays NaN */
+
+	switch (profile) {
+	case 1:
+		return exp(-sqrt(q0));
+	case 2:
+		return 1 / (1 + q0);
+	case 3:
+		return 1 / sqrt(1 + q0);
+	default:
+		return exp(-q);
+	}
+}
+
 void reference_sum(size_t M, size_t N, size_t D, size_t E, size_t K,
 		   int gamma_var, const double *x, const double *y,
 		   const double *b, const double *gamma, double *out,
 		   double *abs_sum)
+{
+	reference_sum_profile(0, M, N, D, E, K, gamma_var, x, y, b, gamma, out, abs_sum);
+}
+
+void reference_sum_profile(int profile, size_t M, size_t N, size_t D, size_t E,
+			   size_t K, int gamma_var, const double *x, const double *y,
+			   const double *b, const double *gamma, double *out,
+			   double *abs_sum)
 {
 	/* Any D: the library takes up to 256 (a fixed array of 64 overflowed). */
 	double *diff = malloc((D ? D : 1) * sizeof(*diff));
@@ -49,7 +73,7 @@ void reference_sum(size_t M, size_t N, size_t D, size_t E, size_t K,
 
 			for (k = 0; k < D; ++k)
 				diff[k] = x[i * D + k] - y[j * D + k];
-			w = exp(-reference_sqdist(D, K, diff, g));
+			w = reference_profile(profile, reference_sqdist(D, K, diff, g));
 			for (e = 0; e < E; ++e) {
 				out[i * E + e] += w * b[j * E + e];
 				if (abs_sum)

@@ -15,6 +15,17 @@ void reference_sum(size_t M, size_t N, size_t D, size_t E, size_t K,
 		   const double *b, const double *gamma, double *out,
 		   double *abs_sum);
 
+/* The same with another radial profile f (term = f(q) b_j): 0 Gaussian
+ * exp(-q), 1 Laplace exp(-sqrt q), 2 Cauchy 1/(1+q), 3 inverse
+ * multiquadric 1/sqrt(1+q); the last three at max(q, 0), as documented. */
+void reference_sum_profile(int profile, size_t M, size_t N, size_t D, size_t E,
+			   size_t K, int gamma_var, const double *x, const double *y,
+			   const double *b, const double *gamma, double *out,
+			   double *abs_sum);
+
+/* f(q) of a profile, as above. */
+double reference_profile(int profile, double q);
+
 /* dT G d for one pair, as defined: K = 1, D or D*D. */
 double reference_sqdist(size_t D, size_t K, const double *diff, const double *g);
 

@@ -32,25 +32,76 @@ static size_t metric_K(int metric, size_t D)
 	return metric == 0 ? 1 : metric == 1 ? D : D * D;
 }
 
-static void check_case(aniso_ctx *ctx, tap_rng *rng, const char *label,
-		       aniso_dtype dtype, size_t M, size_t N, size_t D, size_t E,
-		       size_t K, aniso_gamma_var var)
+static void check_case_profile(aniso_ctx *ctx, tap_rng *rng, const char *label,
+			       aniso_kernel kernel, aniso_dtype dtype, size_t M, size_t N,
+			       size_t D, size_t E, size_t K, aniso_gamma_var var)
 {
 	struct problem p;
 	double worst = 0;
 	int ok;
 
 	if (dtype == ANISO_FLOAT64 && !aniso_ctx_has_fp64(ctx)) {
-		tap_skip("device has no float64", "%s float64 %s %s D=%zu E=%zu M=%zu N=%zu",
-			 label, metric_label(K, D), gamma_var_label(var), D, E, M, N);
+		tap_skip("device has no float64", "%s %s float64 %s %s D=%zu E=%zu M=%zu N=%zu",
+			 label, aniso_kernel_name(kernel), metric_label(K, D),
+			 gamma_var_label(var), D, E, M, N);
 		return;
 	}
-	ok = problem_make(&p, rng, dtype, M, N, D, E, K, var) == 0 &&
-	     problem_check(ctx, &p, dtype_tolerance(dtype), &worst);
-	tap_ok(ok, "%s %s %s %s D=%zu E=%zu M=%zu N=%zu (worst %.2g of tolerance)", label,
-	       dtype == ANISO_FLOAT64 ? "float64" : "float32", metric_label(K, D),
-	       gamma_var_label(var), D, E, M, N, worst / dtype_tolerance(dtype));
+	ok = problem_make(&p, rng, dtype, M, N, D, E, K, var) == 0;
+	p.kernel = kernel;
+	ok = ok && problem_check(ctx, &p, dtype_tolerance(dtype), &worst);
+	tap_ok(ok, "%s %s %s %s %s D=%zu E=%zu M=%zu N=%zu (worst %.2g of tolerance)", label,
+	       aniso_kernel_name(kernel), dtype == ANISO_FLOAT64 ? "float64" : "float32",
+	       metric_label(K, D), gamma_var_label(var), D, E, M, N,
+	       worst / dtype_tolerance(dtype));
 	problem_free(&p);
+}
+
+/* The Gaussian, aniso_sum's profile. */
+static void check_case(aniso_ctx *ctx, tap_rng *rng, const char *label,
+		       aniso_dtype dtype, size_t M, size_t N, size_t D, size_t E,
+		       size_t K, aniso_gamma_var var)
+{
+	check_case_profile(ctx, rng, label, ANISO_KERNEL_GAUSSIAN, dtype, M, N, D, E, K, var);
+}
+
+/* The other profiles (Laplace, Cauchy, IMQ): every dtype x metric, D
+ * cycling through DIMS, the gamma variation and E turning with them; all
+ * three variations of each metric when every_var, else one.  Returns the
+ * number of cases. */
+static int other_profiles(aniso_ctx *ctx, aniso_ctx *tiled, tap_rng *rng, int every_var,
+			  size_t *c)
+{
+	int kernel, dt, metric, var, cases = 0;
+
+	for (kernel = ANISO_KERNEL_LAPLACE; kernel <= ANISO_KERNEL_IMQ; ++kernel)
+		for (dt = 0; dt < 2; ++dt)
+			for (metric = 0; metric < 3; ++metric)
+				for (var = 0; var < 3; ++var) {
+					size_t D = DIMS[(size_t)(kernel + 2 * dt + metric + var) %
+							COUNT(DIMS)];
+
+					if (!every_var && var != (kernel + dt + metric) % 3)
+						continue;
+					if (ctx)
+						check_case_profile(ctx, rng, "loop", (aniso_kernel)kernel,
+								   (aniso_dtype)dt,
+								   SIZES[*c % COUNT(SIZES)],
+								   SIZES[(3 * *c + 1) % COUNT(SIZES)], D,
+								   1 + 2 * (size_t)((dt + var) % 2),
+								   metric_K(metric, D),
+								   (aniso_gamma_var)var);
+					++*c;
+					++cases;
+				}
+	/* The tiled strategy once per profile, across a tile edge. */
+	for (kernel = ANISO_KERNEL_LAPLACE; kernel <= ANISO_KERNEL_IMQ; ++kernel, ++cases)
+		if (ctx && tiled)
+			check_case_profile(tiled, rng, "tiled", (aniso_kernel)kernel,
+					   ANISO_FLOAT32, 33, 700 + 31 * (size_t)kernel, 3, 3, 9,
+					   (aniso_gamma_var)(kernel % 3));
+		else if (ctx)
+			tap_ok(0, "tiled context for the %s profile", aniso_kernel_name((aniso_kernel)kernel));
+	return cases;
 }
 
 /* The tiled strategy on every mode, both dtypes, across tile edges.  c
@@ -81,7 +132,10 @@ static void run_full(aniso_ctx *ctx, aniso_ctx *tiled, const char *why, tap_rng 
 	size_t d, e, c = 0;
 	int dt, metric, var;
 
-	tap_plan(2 * 9 * (int)(COUNT(DIMS) * 2) + 2 * 9 * 2 + 9 + 2 * 9);
+	size_t dry = 0;
+
+	tap_plan(2 * 9 * (int)(COUNT(DIMS) * 2) + 2 * 9 * 2 + 9 + 2 * 9 +
+		 other_profiles(NULL, NULL, rng, 1, &dry));
 	for (dt = 0; dt < 2; ++dt)
 		for (metric = 0; metric < 3; ++metric)
 			for (var = 0; var < 3; ++var)
@@ -104,6 +158,7 @@ static void run_full(aniso_ctx *ctx, aniso_ctx *tiled, const char *why, tap_rng 
 			check_case(ctx, rng, "loop", ANISO_FLOAT32, 10000, 10000, 2, 1,
 				   metric_K(metric, 2), (aniso_gamma_var)var);
 	run_tiled(tiled, why, rng, c);
+	other_profiles(ctx, tiled, rng, 1, &c);
 }
 
 /*
@@ -116,10 +171,10 @@ static void run_full(aniso_ctx *ctx, aniso_ctx *tiled, const char *why, tap_rng 
  */
 static void run_covering(aniso_ctx *ctx, aniso_ctx *tiled, const char *why, tap_rng *rng)
 {
-	size_t c = 0, s;
+	size_t c = 0, s, dry = 0;
 	int dt, metric, var;
 
-	tap_plan(2 * 9 * 3 + 2 * 9 + 3 + 2 * 9);
+	tap_plan(2 * 9 * 3 + 2 * 9 + 3 + 2 * 9 + other_profiles(NULL, NULL, rng, 0, &dry));
 	/* N < 2048: one work-group size, so the three shapes share a
 	 * program.  D takes each value of DIMS with every metric across the
 	 * two dtypes, E both values. */
@@ -149,6 +204,7 @@ static void run_covering(aniso_ctx *ctx, aniso_ctx *tiled, const char *why, tap_
 		check_case(ctx, rng, "loop", ANISO_FLOAT32, 10000, 10000, 3, 1,
 			   metric_K(metric, 3), (aniso_gamma_var)metric);
 	run_tiled(tiled, why, rng, c);
+	other_profiles(ctx, tiled, rng, 0, &c);
 }
 
 int main(void)

@@ -10,6 +10,9 @@
 
 struct problem {
 	aniso_shape shape;
+	/* The radial profile (problem_make sets the Gaussian; change it
+	 * before problem_check). */
+	aniso_kernel kernel;
 	/* Double copies (the reference's input; rounded to float first when
 	 * the dtype is float32, so both sides see the same numbers). */
 	double *x, *y, *b, *gamma;

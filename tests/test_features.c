@@ -401,7 +401,7 @@ static void test_kernel_dir(tap_rng *rng)
 	aniso_ctx *ctx = NULL;
 	struct problem p;
 	char why[512];
-	const char *names[] = {"real.cl", "metric_iso.cl", "formula_gauss.cl"};
+	const char *names[] = {"real.cl", "metric_iso.cl", "profile.cl"};
 	aniso_shape tiny = {1, 1, 2, 2, 1, 1, ANISO_GAMMA_FIXED, ANISO_FLOAT64};
 	double small[8] = {0}, result[2];
 	int ok, err, k;

@@ -1,0 +1,89 @@
+/* Options of a sum: their defaults, their names, and the check that turns
+ * a caller's aniso_options (of whatever version) into what the library
+ * computes (struct aniso_formula). */
+#include "config.h"
+
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const KERNEL_NAMES[] = {"gaussian", "laplace", "cauchy", "imq"};
+#define KERNEL_COUNT (sizeof(KERNEL_NAMES) / sizeof(KERNEL_NAMES[0]))
+
+void aniso_options_init(aniso_options *options)
+{
+	if (!options)
+		return;
+	memset(options, 0, sizeof(*options));
+	options->struct_size = sizeof(*options);
+	options->kernel = ANISO_KERNEL_GAUSSIAN;
+}
+
+const char *aniso_kernel_name(aniso_kernel kernel)
+{
+	return (unsigned)kernel < KERNEL_COUNT ? KERNEL_NAMES[kernel] : NULL;
+}
+
+int aniso_kernel_from_name(const char *name, aniso_kernel *kernel)
+{
+	size_t k;
+
+	if (!name || !kernel)
+		return ANISO_ERR_NULL_ARG;
+	for (k = 0; k < KERNEL_COUNT; ++k)
+		if (strcmp(name, KERNEL_NAMES[k]) == 0) {
+			*kernel = (aniso_kernel)k;
+			return ANISO_OK;
+		}
+	return ANISO_ERR_BAD_ARG;
+}
+
+/* The end of a field, to tell whether a caller's struct_size covers it. */
+#define FIELD_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+
+int aniso_formula_from_options(aniso_ctx *ctx, const aniso_options *options,
+			       struct aniso_formula *formula)
+{
+	aniso_options known;
+	size_t k;
+	int err = ANISO_OK;
+
+	aniso_options_init(&known);
+	formula->kernel = known.kernel;
+	if (!options)
+		goto out;
+	if (options->struct_size < FIELD_END(aniso_options, struct_size) ||
+	    options->struct_size > ((size_t)1 << 20)) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+				    "options->struct_size is %zu: expected sizeof(aniso_options) (%zu "
+				    "in this library), set by aniso_options_init",
+				    options->struct_size, sizeof(aniso_options));
+		goto out;
+	}
+	/* Fields of a newer header that this library does not know must hold
+	 * their defaults (zero), or the caller would silently get something
+	 * other than what it asked for. */
+	for (k = sizeof(known); k < options->struct_size; ++k)
+		if (((const unsigned char *)options)[k] != 0) {
+			err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					    "options: byte %zu of %zu is set, but this library (%s) "
+					    "knows only the first %zu bytes of aniso_options",
+					    k, options->struct_size, ANISO_VERSION_STRING,
+					    sizeof(known));
+			goto out;
+		}
+	memcpy(&known, options,
+	       options->struct_size < sizeof(known) ? options->struct_size : sizeof(known));
+	if (options->struct_size >= FIELD_END(aniso_options, kernel)) {
+		if (!aniso_kernel_name(known.kernel)) {
+			err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					    "options->kernel is %d: expected ANISO_KERNEL_GAUSSIAN (0), "
+					    "_LAPLACE (1), _CAUCHY (2) or _IMQ (3)",
+					    (int)known.kernel);
+			goto out;
+		}
+		formula->kernel = known.kernel;
+	}
+out:
+	return err;
+}
