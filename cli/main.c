@@ -40,7 +40,8 @@ static const char usage_text[] =
 	"On any failure one line on stderr says what and where.  Every output\n"
 	"is written to a temporary file in its folder and renamed into place\n"
 	"when complete, so none is ever left half-written; a failed `sum`\n"
-	"creates or changes no file at all.\n";
+	"creates or changes no file at all.  A symbolic link is followed (its\n"
+	"target is replaced); a character device or FIFO is written into.\n";
 
 int cli_fail(int code, const char *fmt, ...)
 {

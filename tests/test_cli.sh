@@ -199,7 +199,9 @@ if [ "$rc" -ne 0 ]; then
 	reason="no OpenCL device ($(head -n 1 stderr))"
 	for name in "devices lists a default device" "--device that matches nothing" \
 		"sum of zeros" "sum over an existing OUT" "--time" "Fortran-order X" "OUT into a missing folder" \
-		"OUT is a folder" "heatmap --values" "heatmap PNG" "demo into a file"; do
+		"OUT is a folder" "OUT is a character device" "OUT is a full device" "OUT is a FIFO" \
+		"OUT is a symbolic link" "OUT is a dangling symbolic link" "OUT of 255 characters" \
+		"heatmap --values" "heatmap PNG" "demo into a file"; do
 		skip "$reason" "$name"
 	done
 else
@@ -213,7 +215,7 @@ else
 	# (the OpenCL compiler may print its own notes on a first build: only
 	# the program's lines count)
 	[ "$rc" -eq 0 ] && [ "$(wc -c <out.npy)" -eq 160 ] && ! grep -q '^anisocl:' stderr &&
-		[ "$(ls -A | grep -c '\.tmp\.')" -eq 0 ]
+		[ "$(ls -A | grep -c '^\.anisocl-')" -eq 0 ]
 	ok $? "sum of zeros: exit 0, (4,) float64 OUT of 160 bytes, no temporary file left" || diag_output
 
 	run "$program" sum -x x.npy -y y.npy -b b2.npy -g g_scalar.npy -o existing.npy
@@ -242,8 +244,64 @@ else
 	fails 5 "OUT into a missing folder" "-o no/such/folder/out.npy: cannot create a temporary file there" \
 		"$program" sum -x x.npy $sum_args -o no/such/folder/out.npy
 	mkdir adir
-	fails 5 "OUT is a folder" "-o adir: cannot rename" \
+	fails 5 "OUT is a folder" "-o adir: is a folder, not a file" \
 		"$program" sum -x x.npy $sum_args -o adir
+
+	# An OUT that is a device or a FIFO is written into, never replaced
+	# (the rename would turn /dev/null into a regular file).  Nodes made
+	# here, never the real /dev ones: 1,3 is null and 1,7 is full.
+	if mknod null c 1 3 2>/dev/null && mknod full c 1 7 2>/dev/null; then
+		run "$program" sum -x x.npy $sum_args -o null
+		[ "$rc" -eq 0 ] && [ -c null ] && [ ! -s stderr ]
+		ok $? "OUT is a character device: exit 0, written into, still a device" || diag_output
+		fails 5 "OUT is a full device" "-o full: write failed: No space left on device" \
+			"$program" sum -x x.npy $sum_args -o full
+		[ -c full ]
+		ok $? "the full device is still a character device"
+		rm -f null full
+	else
+		skip "mknod not permitted here" "OUT is a character device"
+		skip "mknod not permitted here" "OUT is a full device"
+		skip "mknod not permitted here" "the full device is still a character device"
+	fi
+	mkfifo fifo
+	cat fifo >from_fifo &
+	reader=$!
+	run "$program" sum -x x.npy $sum_args -o fifo
+	# the reader ends when the writer closes; with no writer it would wait
+	# for ever
+	if [ "$rc" -eq 0 ] && [ -p fifo ]; then
+		wait "$reader"
+	else
+		kill "$reader" 2>/dev/null
+		wait "$reader" 2>/dev/null
+	fi
+	[ "$rc" -eq 0 ] && [ -p fifo ] && [ "$(wc -c <from_fifo)" -eq 160 ] &&
+		dd if=from_fifo bs=1 count=6 2>/dev/null | grep -q NUMPY
+	ok $? "OUT is a FIFO: its reader gets the 160-byte result, the FIFO stays" || diag_output
+	rm -f fifo from_fifo
+
+	# A symbolic link is followed: its target is replaced, in its folder.
+	mkdir sub
+	printf 'old' >sub/target.npy
+	ln -s sub/target.npy link.npy
+	run "$program" sum -x x.npy $sum_args -o link.npy
+	[ "$rc" -eq 0 ] && [ -L link.npy ] && [ "$(readlink link.npy)" = sub/target.npy ] &&
+		[ "$(wc -c <sub/target.npy)" -eq 160 ] && [ -z "$(ls -A sub | grep -v '^target.npy$')" ]
+	ok $? "OUT is a symbolic link: the link stays, its target gets the result" || diag_output
+	ln -s new.npy sub/dangling.npy
+	run "$program" sum -x x.npy $sum_args -o sub/dangling.npy
+	[ "$rc" -eq 0 ] && [ -L sub/dangling.npy ] && [ "$(wc -c <sub/new.npy)" -eq 160 ] &&
+		[ ! -e new.npy ] && [ "$(ls -A sub | grep -c '^\.anisocl-')" -eq 0 ]
+	ok $? "OUT is a dangling symbolic link: its target is created next to the link" || diag_output
+	rm -rf sub link.npy
+
+	# NAME_MAX (255) characters: the temporary name must not add to it.
+	long_name=$(printf '%0251d.npy' 0)
+	run "$program" sum -x x.npy $sum_args -o "$long_name"
+	[ "$rc" -eq 0 ] && [ "$(wc -c <"$long_name")" -eq 160 ] && [ "$(ls -A | grep -c '^\.anisocl-')" -eq 0 ]
+	ok $? "OUT of 255 characters is written" || diag_output
+	rm -f "$long_name"
 
 	run "$program" heatmap -y y.npy -b b.npy -g g.npy --res 10 --values v.npy
 	# (10, 10) float64: 128-byte header, 800 bytes of data
