@@ -160,6 +160,32 @@ fails 2 "shape overflowing size_t" "overflow.npy (-x): not a valid .npy file: ab
 fails 2 "format version 9.0" "unsupported .npy format version 9.0" \
 	"$program" sum -x version9.npy $sum_args -o out.npy
 
+# Inputs that never end: refused from the first bytes, in bounded time and
+# memory (a reader that reads everything first takes ~1 GB in 5 s).  The
+# memory bound is left out under a sanitizer, whose shadow needs terabytes
+# of address space.
+bounded() { # bounded COMMAND...: at most 10 s and 100 MB
+	if [ -n "${ANISOCL_SANITIZER_FLAGS:-}" ]; then
+		timeout 10 "$@"
+	else
+		timeout 10 sh -c 'ulimit -v 102400 && exec "$@"' sh "$@"
+	fi
+}
+ln -s /dev/zero zero.npy
+ln -s /dev/urandom urandom.npy
+fails 2 "X is /dev/zero" "zero.npy (-x): not a valid .npy file: not a .npy file (bad magic string)" \
+	bounded "$program" sum -x zero.npy $sum_args -o out.npy
+fails 2 "Y is /dev/urandom" "urandom.npy (-y): not a valid .npy file: not a .npy file (bad magic string)" \
+	bounded "$program" sum -x x.npy -y urandom.npy -b b.npy -g g.npy -o out.npy
+# a valid header, then a stream of zeros for ever
+fails 2 "valid header, endless data" "/dev/stdin (-x): not a valid .npy file: shape (4, 2) of '<f8' needs 64 data bytes but more follow" \
+	bounded sh -c 'cat x.npy /dev/zero | "$@"' sh "$program" sum -x /dev/stdin $sum_args -o out.npy
+# a version 2.0 header 2 GiB long, of zeros for ever
+fails 2 "endless header" "header length 2147483659 is over the 1048576 bytes this reader accepts" \
+	bounded sh -c '{ printf "\223NUMPY\002\000\377\377\377\177"; cat /dev/zero; } | "$@"' \
+	sh "$program" sum -x /dev/stdin $sum_args -o out.npy
+rm -f zero.npy urandom.npy
+
 # ---- dtypes and shapes (exit 3) ---------------------------------------------------
 fails 3 "int64 input" "xi8.npy (-x): dtype '<i8' is not supported" \
 	"$program" sum -x xi8.npy $sum_args -o out.npy
