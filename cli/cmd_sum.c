@@ -17,7 +17,7 @@
 static const char sum_usage[] =
 	"Usage: anisocl sum -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
 	"                   [--gamma-var fixed|i|j] [--dtype f32|f64]\n"
-	"                   [--device D] [--time] [--check-gamma]\n"
+	"                   [--device D] [--time] [--check-gamma] [--quiet]\n"
 	"  out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) b_j\n"
 	"  -x X.npy       points x, shape (M, D)\n"
 	"  -y Y.npy       points y, shape (N, D)\n"
@@ -34,12 +34,14 @@ static const char sum_usage[] =
 	"  --time         print the compute time and pairs/s to stderr\n"
 	"  --check-gamma  refuse (exit 3) a gamma whose metric is not positive\n"
 	"                 semi-definite, whose terms could overflow to Inf\n"
+	"  --quiet        do not print the library's notes (e.g. \"disk cache not\n"
+	"                 written\": the kernels are rebuilt on every run)\n"
 	"Exit codes: 0 ok, 1 usage, 2 input file, 3 dtype/shape, 4 device,\n"
 	"5 output (see anisocl --help).\n";
 
 struct sum_options {
 	const char *x, *y, *b, *gamma, *out, *dtype, *device;
-	int gamma_var, time, check_gamma;
+	int gamma_var, time, check_gamma, quiet;
 };
 
 static int parse_options(int argc, char **argv, struct sum_options *opt)
@@ -50,6 +52,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		{"device", required_argument, NULL, 'd'},
 		{"time", no_argument, NULL, 'T'},
 		{"check-gamma", no_argument, NULL, 'G'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c, status;
@@ -68,6 +71,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		case 'd': opt->device = optarg; break;
 		case 'T': opt->time = 1; break;
 		case 'G': opt->check_gamma = 1; break;
+		case 'q': opt->quiet = 1; break;
 		case 'v':
 			status = cli_parse_gamma_var(optarg, &opt->gamma_var);
 			if (status != CLI_OK)
@@ -106,7 +110,7 @@ static double seconds_now(void)
  * not on M or N, so this builds exactly what the real call uses.
  */
 static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, void *const values[4], void *out,
-		   double *seconds)
+		   struct cli_notes *notes, double *seconds)
 {
 	aniso_shape one = *shape;
 	double start = seconds_now();
@@ -124,6 +128,8 @@ static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, void *const values[
 	*seconds = seconds_now() - start;
 	if (code != ANISO_OK)
 		return cli_library_fail(ctx, "aniso_sum (warm-up for --time)", code);
+	/* the build happens here, so its notes are left by this call */
+	cli_print_notes(ctx, notes);
 	return CLI_OK;
 }
 
@@ -136,6 +142,7 @@ int cli_sum(int argc, char **argv)
 	void *values[4] = {NULL, NULL, NULL, NULL};
 	void *out = NULL;
 	aniso_ctx *ctx = NULL;
+	struct cli_notes notes = {0, ""};
 	aniso_shape shape;
 	aniso_dtype dtype;
 	size_t out_shape[2], i;
@@ -146,6 +153,7 @@ int cli_sum(int argc, char **argv)
 	status = parse_options(argc, argv, &opt);
 	if (status != CLI_OK)
 		return status < 0 ? CLI_OK : status;
+	notes.quiet = opt.quiet;
 	x.path = opt.x;
 	y.path = opt.y;
 	b.path = opt.b;
@@ -199,7 +207,7 @@ int cli_sum(int argc, char **argv)
 		goto cleanup;
 	}
 	if (opt.time) {
-		status = warm_up(ctx, &shape, values, out, &warm_up_seconds);
+		status = warm_up(ctx, &shape, values, out, &notes, &warm_up_seconds);
 		if (status != CLI_OK)
 			goto cleanup;
 	}
@@ -210,6 +218,7 @@ int cli_sum(int argc, char **argv)
 		status = cli_library_fail(ctx, "aniso_sum", code);
 		goto cleanup;
 	}
+	cli_print_notes(ctx, &notes);
 	if (opt.time)
 		fprintf(stderr,
 			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s) on %s: "

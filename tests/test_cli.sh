@@ -117,8 +117,8 @@ run "$program" --help
 	grep -q '^  4  device' stdout && grep -q '^  1  usage' stdout
 ok $? "--help exits 0 and documents exit codes 0 to 5"
 run "$program" sum --help
-[ "$rc" -eq 0 ] && grep -q 'gamma-var' stdout && grep -q 'Exit codes' stdout
-ok $? "sum --help exits 0 and describes --gamma-var and the exit codes"
+[ "$rc" -eq 0 ] && grep -q 'gamma-var' stdout && grep -q 'Exit codes' stdout && grep -q -- '--quiet' stdout
+ok $? "sum --help exits 0 and describes --gamma-var, --quiet and the exit codes"
 run "$program"
 [ "$rc" -eq 1 ]
 ok $? "no command: exit 1"
@@ -227,7 +227,8 @@ if [ "$rc" -ne 0 ]; then
 		"sum of zeros" "sum over an existing OUT" "--time" "Fortran-order X" "OUT into a missing folder" \
 		"OUT is a folder" "OUT is a character device" "OUT is a full device" "OUT is a FIFO" \
 		"OUT is a symbolic link" "OUT is a dangling symbolic link" "OUT of 255 characters" \
-		"heatmap --values" "heatmap PNG" "demo into a file"; do
+		"heatmap --values" "heatmap PNG" "demo into a file" "a note from the library" \
+		"--quiet silences the note" "heatmap prints the note too" "demo prints the note once"; do
 		skip "$reason" "$name"
 	done
 else
@@ -344,6 +345,30 @@ else
 
 	printf 'not a folder' >afile
 	fails 5 "demo into a file" "-o afile: " "$program" demo -o afile
+
+	# A cache folder that is a file: the sum is right but every run
+	# compiles again, which the user should hear about (once), unless
+	# --quiet.  (A read-only folder would not do: root writes there.)
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" sum -x x.npy $sum_args -o out.npy
+	[ "$rc" -eq 0 ] && [ "$(grep -c '^anisocl:' stderr)" -eq 1 ] &&
+		grep -q '^anisocl: note: disk cache not written' stderr && [ -f out.npy ]
+	ok $? "a note from the library: exit 0, one line \"anisocl: note: disk cache not written\"" ||
+		diag_output
+	rm -f out.npy
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" sum --quiet -x x.npy $sum_args -o out.npy
+	[ "$rc" -eq 0 ] && ! grep -q '^anisocl:' stderr && [ -f out.npy ]
+	ok $? "--quiet silences the note" || diag_output
+	rm -f out.npy
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" heatmap -y y.npy -b b.npy -g g.npy --res 4 \
+		--values v.npy
+	[ "$rc" -eq 0 ] && [ "$(grep -c '^anisocl: note: disk cache not written' stderr)" -eq 1 ]
+	ok $? "heatmap prints the note too" || diag_output
+	rm -f v.npy
+	# six kernels, six unwritten entries: one line is enough
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" demo -o demo_out
+	[ "$rc" -eq 0 ] && [ "$(grep -c '^anisocl: note: disk cache not written' stderr)" -eq 1 ]
+	ok $? "demo prints the note once" || diag_output
+	rm -rf demo_out
 fi
 
 echo "1..$count"
