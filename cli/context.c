@@ -95,8 +95,13 @@ void cli_print_notes(const aniso_ctx *ctx, struct cli_notes *notes)
 int cli_library_fail(aniso_ctx *ctx, const char *what, int code)
 {
 	const char *msg = ctx ? aniso_ctx_errmsg(ctx) : "";
+	/* cli_check_shapes should catch these first; should one get through,
+	 * it is still a shape error (exit 3), not a device one. */
+	int shape_error = code == ANISO_ERR_BAD_DIM || code == ANISO_ERR_BAD_K ||
+			  code == ANISO_ERR_BAD_GAMMA_VAR || code == ANISO_ERR_OVERFLOW ||
+			  code == ANISO_ERR_SHAPE;
 
-	return cli_fail(CLI_DEVICE, "%s failed on %s: %s%s%s", what,
+	return cli_fail(shape_error ? CLI_SHAPE : CLI_DEVICE, "%s failed on %s: %s%s%s", what,
 			ctx ? aniso_ctx_device_name(ctx) : "no device", aniso_strerror(code),
 			msg && msg[0] ? ": " : "", msg ? msg : "");
 }

@@ -41,7 +41,8 @@ struct cli_notes {
 void cli_print_notes(const aniso_ctx *ctx, struct cli_notes *notes);
 
 /* Print a failed library call's message (the context's, else the code's)
- * and return CLI_DEVICE. */
+ * and return CLI_SHAPE for the codes that mean shapes which do not fit,
+ * else CLI_DEVICE. */
 int cli_library_fail(aniso_ctx *ctx, const char *what, int code);
 
 #endif

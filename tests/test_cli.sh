@@ -94,6 +94,14 @@ npy g_wrong_rows.npy '<f8' '(2, 2)' 32
 npy x1d.npy '<f8' '(8,)' 64
 npy xi8.npy '<i8' '(4, 2)' 64
 npy xf.npy '<f8' '(4, 2)' 64 True
+npy y4.npy '<f8' '(4, 2)' 64
+npy b4.npy '<f8' '(4,)' 32
+npy g_44.npy '<f8' '(4, 2)' 64
+npy g_one.npy '<f8' '(1,)' 8
+# D = 2^32: no data (M = N = 0), but D*D overflows a 64-bit size_t
+npy x_wide.npy '<f8' '(0, 4294967296)' 0
+npy y_wide.npy '<f8' '(0, 4294967296)' 0
+npy b_empty.npy '<f8' '(0,)' 0
 # malformed
 printf 'PK\003\004 not numpy at all' >bad_magic.npy
 printf '\223NUMPY\001\000\100' >truncated_prefix.npy
@@ -199,8 +207,15 @@ fails 3 "B rows not N" "b_rows.npy (-b): shape (5,) has 5 rows but y.npy has N =
 	"$program" sum -x x.npy -y y.npy -b b_rows.npy -g g.npy -o out.npy
 fails 3 "K not 1, D or D*D" "g_k3.npy (-g): shape (3,) gives K = 3, which is not 1, D = 2 or D*D = 4" \
 	"$program" sum -x x.npy -y y.npy -b b.npy -g g_k3.npy -o out.npy
-fails 3 "2-d gamma rows not N" "g_wrong_rows.npy (-g): shape (2, 2) has 2 rows but --gamma-var j (the default for 2-d gamma) needs 3" \
+fails 3 "2-d gamma rows neither 1, M nor N" "g_wrong_rows.npy (-g): shape (2, 2) has 2 rows; a (rows, K) gamma needs 1 row (fixed), M = 4 (one per point of x.npy (-x)) or N = 3 (one per point of y.npy)" \
 	"$program" sum -x x.npy -y y.npy -b b.npy -g g_wrong_rows.npy -o out.npy
+# M = N = 4: per i and per j give different sums; the program must not guess
+fails 3 "2-d gamma with rows = M = N and no --gamma-var" "g_44.npy (-g): shape (4, 2) has 4 rows, which is both M (the points of x.npy (-x)) and N (the points of y4.npy): pass --gamma-var i (one row per x_i) or --gamma-var j (one row per y_j)" \
+	"$program" sum -x x.npy -y y4.npy -b b4.npy -g g_44.npy -o out.npy
+fails 3 "heatmap: rows = grid points = N and no --gamma-var" "g_44.npy (-g): shape (4, 2) has 4 rows, which is both M (the points of the unit square (heatmap)) and N (the points of y4.npy): pass --gamma-var i" \
+	"$program" heatmap -y y4.npy -b b4.npy -g g_44.npy --res 2 --values v.npy
+fails 3 "D*D overflowing is a shape error" "x_wide.npy (-x): D = 4294967296 columns are too many: D*D overflows" \
+	"$program" sum -x x_wide.npy -y y_wide.npy -b b_empty.npy -g g_one.npy -o out.npy
 fails 3 "per-i gamma rows not M" "g_rows.npy (-g): shape (3, 4) has 3 rows but --gamma-var i needs 4" \
 	"$program" sum -x x.npy -y y.npy -b b.npy -g g_rows.npy --gamma-var i -o out.npy
 fails 3 "--gamma-var fixed with several rows" "has 3 rows but --gamma-var fixed needs 1" \
@@ -228,7 +243,9 @@ if [ "$rc" -ne 0 ]; then
 		"OUT is a folder" "OUT is a character device" "OUT is a full device" "OUT is a FIFO" \
 		"OUT is a symbolic link" "OUT is a dangling symbolic link" "OUT of 255 characters" \
 		"heatmap --values" "heatmap PNG" "demo into a file" "a note from the library" \
-		"--quiet silences the note" "heatmap prints the note too" "demo prints the note once"; do
+		"--quiet silences the note" "heatmap prints the note too" "demo prints the note once" \
+		"2-d gamma with rows = M, not N" "heatmap: 2-d gamma with one row per grid point" \
+		"2-d gamma with rows = M = N and --gamma-var"; do
 		skip "$reason" "$name"
 	done
 else
@@ -267,6 +284,19 @@ else
 	[ "$rc" -eq 0 ] && [ -f out.npy ]
 	ok $? "--check-gamma lets a PSD metric through" || diag_output
 	rm -f out.npy gneg.npy
+
+	# (rows, K) without --gamma-var: the one of M and N that rows equals
+	run "$program" sum -x x.npy -y y.npy -b b.npy -g g_i.npy -o out.npy
+	[ "$rc" -eq 0 ] && [ "$(wc -c <out.npy)" -eq 160 ]
+	ok $? "2-d gamma with rows = M, not N: per i without --gamma-var" || diag_output
+	run "$program" heatmap -y y.npy -b b.npy -g g_44.npy --res 2 --values v.npy
+	[ "$rc" -eq 0 ] && [ "$(wc -c <v.npy)" -eq 160 ]
+	ok $? "heatmap: 2-d gamma with one row per grid point (rows = R*R = 4, N = 3)" || diag_output
+	run "$program" sum -x x.npy -y y4.npy -b b4.npy -g g_44.npy --gamma-var i -o out.npy
+	[ "$rc" -eq 0 ] &&
+		"$program" sum -x x.npy -y y4.npy -b b4.npy -g g_44.npy --gamma-var j -o out.npy 2>>stderr
+	ok $? "2-d gamma with rows = M = N and --gamma-var i or j: accepted" || diag_output
+	rm -f out.npy v.npy
 
 	fails 5 "OUT into a missing folder" "-o no/such/folder/out.npy: cannot create a temporary file there" \
 		"$program" sum -x x.npy $sum_args -o no/such/folder/out.npy
