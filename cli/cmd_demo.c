@@ -20,7 +20,7 @@
 #define DEMO_FIGURE "anisotropic_kernels.png"
 
 static const char demo_usage[] =
-	"Usage: anisocl demo [-o DIR] [--dtype f32|f64] [--device D]\n"
+	"Usage: anisocl demo [-o DIR] [--dtype f32|f64] [--device D] [--quiet]\n"
 	"Reproduces the KeOps anisotropic kernels tutorial: y = (0.2, 0.7),\n"
 	"(0.5, 0.3), (0.7, 0.5), b = 1, 1, 0.5, sampled on 100 x 100 cell centres\n"
 	"of the unit square for isotropic, diagonal and full gamma, uniform and\n"
@@ -29,10 +29,12 @@ static const char demo_usage[] =
 	"  -o DIR       output folder, created if missing (default anisocl-demo)\n"
 	"  --dtype T    f32 or f64 (default f64 where the device has it)\n"
 	"  --device D   device index or name substring (see anisocl devices)\n"
+	"  --quiet      do not print the library's notes (see anisocl sum --help)\n"
 	"Exit codes: 0 ok, 1 usage, 4 device, 5 output (see anisocl --help).\n";
 
 struct demo_options {
 	const char *dir, *dtype, *device;
+	int quiet;
 };
 
 static int parse_options(int argc, char **argv, struct demo_options *opt)
@@ -40,6 +42,7 @@ static int parse_options(int argc, char **argv, struct demo_options *opt)
 	static const struct option long_options[] = {
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c;
@@ -47,12 +50,14 @@ static int parse_options(int argc, char **argv, struct demo_options *opt)
 	opt->dir = "anisocl-demo";
 	opt->dtype = NULL;
 	opt->device = NULL;
+	opt->quiet = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'o': opt->dir = optarg; break;
 		case 't': opt->dtype = optarg; break;
 		case 'd': opt->device = optarg; break;
+		case 'q': opt->quiet = 1; break;
 		case 'h':
 			fputs(demo_usage, stdout);
 			return -1;
@@ -88,7 +93,7 @@ static void *from_doubles(const double *src, size_t count, aniso_dtype dtype)
 
 /* One panel's grid, in dtype, into values (TUTORIAL_RES^2 elements). */
 static int evaluate_case(aniso_ctx *ctx, aniso_dtype dtype, const struct tutorial_case *tc,
-			 void *values)
+			 struct cli_notes *notes, void *values)
 {
 	aniso_shape shape;
 	void *y = from_doubles(&tutorial_y[0][0], TUTORIAL_N * 2, dtype);
@@ -109,6 +114,8 @@ static int evaluate_case(aniso_ctx *ctx, aniso_dtype dtype, const struct tutoria
 	code = grid_evaluate(ctx, &shape, TUTORIAL_RES, y, b, gamma, values);
 	if (code != ANISO_OK)
 		status = cli_library_fail(ctx, tc->title, code);
+	else
+		cli_print_notes(ctx, notes);
 cleanup:
 	free(gamma);
 	free(b);
@@ -150,6 +157,7 @@ int cli_demo(int argc, char **argv)
 	double *drawn[TUTORIAL_CASES] = {NULL};
 	char *path = NULL;
 	aniso_ctx *ctx = NULL;
+	struct cli_notes notes = {0, ""};
 	aniso_dtype dtype;
 	char err[512];
 	int status, k;
@@ -157,6 +165,7 @@ int cli_demo(int argc, char **argv)
 	status = parse_options(argc, argv, &opt);
 	if (status != CLI_OK)
 		return status < 0 ? CLI_OK : status;
+	notes.quiet = opt.quiet;
 	status = cli_context_create(opt.device, &ctx);
 	if (status != CLI_OK)
 		goto cleanup;
@@ -177,7 +186,7 @@ int cli_demo(int argc, char **argv)
 			status = cli_fail(CLI_DEVICE, "out of memory");
 			goto cleanup;
 		}
-		status = evaluate_case(ctx, dtype, &tutorial_cases[k], values[k]);
+		status = evaluate_case(ctx, dtype, &tutorial_cases[k], &notes, values[k]);
 		if (status != CLI_OK)
 			goto cleanup;
 		drawn[k] = grid_to_double(values[k], cells, dtype);

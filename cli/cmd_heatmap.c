@@ -23,23 +23,26 @@ static const char heatmap_usage[] =
 	"Usage: anisocl heatmap -y Y.npy -b B.npy -g GAMMA.npy [-o FIG.png]\n"
 	"                       [--values V.npy] [--gamma-var fixed|i|j] [--res 100]\n"
 	"                       [--title TEXT] [--dtype f32|f64] [--device D]\n"
+	"                       [--quiet]\n"
 	"Samples x -> sum_j b_j exp(-(x - y_j)^T G (x - y_j)) on the res x res cell\n"
 	"centres of the unit square and draws it as imshow(-heatmap, cmap=RdBu,\n"
 	"vmin=-1, vmax=1, origin='lower', extent=(0,1,0,1), bilinear): 1 is dark\n"
 	"red, 0 near white, -1 dark blue.\n"
 	"  -y Y.npy        points, shape (N, 2)\n"
 	"  -b B.npy        weights, shape (N,) or (N, 1)\n"
-	"  -g GAMMA.npy    as for anisocl sum (per i means one row per grid point)\n"
+	"  -g GAMMA.npy    as for anisocl sum, with M = R*R grid points (per i:\n"
+	"                  one row per grid point)\n"
 	"  --res R         grid side, 1 to 4096 (default 100)\n"
 	"  -o FIG.png      the picture\n"
 	"  --values V.npy  the raw grid, shape (R, R), row r = y-coordinate index\n"
+	"  --quiet         do not print the library's notes (see anisocl sum --help)\n"
 	"At least one of -o and --values is needed.\n"
 	"Exit codes: 0 ok, 1 usage, 2 input file, 3 dtype/shape, 4 device,\n"
 	"5 output (see anisocl --help).\n";
 
 struct heatmap_options {
 	const char *y, *b, *gamma, *png, *values, *title, *dtype, *device;
-	int gamma_var;
+	int gamma_var, quiet;
 	size_t res;
 };
 
@@ -64,6 +67,7 @@ static int parse_options(int argc, char **argv, struct heatmap_options *opt)
 		{"title", required_argument, NULL, 'T'},
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c, status = CLI_OK;
@@ -83,6 +87,7 @@ static int parse_options(int argc, char **argv, struct heatmap_options *opt)
 		case 'T': opt->title = optarg; break;
 		case 't': opt->dtype = optarg; break;
 		case 'd': opt->device = optarg; break;
+		case 'q': opt->quiet = 1; break;
 		case 'r': status = parse_res(optarg, &opt->res); break;
 		case 'v': status = cli_parse_gamma_var(optarg, &opt->gamma_var); break;
 		case 'h':
@@ -118,6 +123,7 @@ int cli_heatmap(int argc, char **argv)
 	void *grid = NULL;
 	double *grid_double = NULL;
 	aniso_ctx *ctx = NULL;
+	struct cli_notes notes = {0, ""};
 	aniso_shape shape;
 	aniso_dtype dtype;
 	struct figure_panel panel;
@@ -128,6 +134,7 @@ int cli_heatmap(int argc, char **argv)
 	status = parse_options(argc, argv, &opt);
 	if (status != CLI_OK)
 		return status < 0 ? CLI_OK : status;
+	notes.quiet = opt.quiet;
 	y.path = opt.y;
 	b.path = opt.b;
 	g.path = opt.gamma;
@@ -158,6 +165,7 @@ int cli_heatmap(int argc, char **argv)
 		status = cli_library_fail(ctx, "the heatmap's kernel sum", code);
 		goto cleanup;
 	}
+	cli_print_notes(ctx, &notes);
 	if (opt.png) {
 		grid_double = grid_to_double(grid, opt.res * opt.res, shape.dtype);
 		if (!grid_double) {

@@ -17,16 +17,18 @@
 static const char sum_usage[] =
 	"Usage: anisocl sum -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
 	"                   [--gamma-var fixed|i|j] [--dtype f32|f64]\n"
-	"                   [--device D] [--time] [--check-gamma]\n"
+	"                   [--device D] [--time] [--check-gamma] [--quiet]\n"
 	"  out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) b_j\n"
 	"  -x X.npy       points x, shape (M, D)\n"
 	"  -y Y.npy       points y, shape (N, D)\n"
 	"  -b B.npy       weights, shape (N, E), or (N,) for E = 1 and OUT (M,)\n"
 	"  -g GAMMA.npy   the metric, K = 1 (isotropic), D (diagonal) or D*D (full,\n"
-	"                 row-major) numbers per row: a scalar or (K,) is one\n"
-	"                 gamma for all pairs; (rows, K) is one row per y_j\n"
+	"                 row-major) numbers per row: a scalar or (K,) is always\n"
+	"                 one gamma for all pairs; (rows, K) is fixed when rows = 1,\n"
+	"                 per i when rows = M, per j when rows = N (when M = N,\n"
+	"                 --gamma-var must say which)\n"
 	"  --gamma-var V  read a (rows, K) GAMMA as fixed (rows = 1), per i\n"
-	"                 (rows = M) or per j (rows = N, the default)\n"
+	"                 (rows = M) or per j (rows = N)\n"
 	"  -o OUT.npy     the result, shape (M, E), dtype of the inputs\n"
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
 	"                 must share one dtype, <f4 or <f8)\n"
@@ -34,12 +36,14 @@ static const char sum_usage[] =
 	"  --time         print the compute time and pairs/s to stderr\n"
 	"  --check-gamma  refuse (exit 3) a gamma whose metric is not positive\n"
 	"                 semi-definite, whose terms could overflow to Inf\n"
+	"  --quiet        do not print the library's notes (e.g. \"disk cache not\n"
+	"                 written\": the kernels are rebuilt on every run)\n"
 	"Exit codes: 0 ok, 1 usage, 2 input file, 3 dtype/shape, 4 device,\n"
 	"5 output (see anisocl --help).\n";
 
 struct sum_options {
 	const char *x, *y, *b, *gamma, *out, *dtype, *device;
-	int gamma_var, time, check_gamma;
+	int gamma_var, time, check_gamma, quiet;
 };
 
 static int parse_options(int argc, char **argv, struct sum_options *opt)
@@ -50,6 +54,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		{"device", required_argument, NULL, 'd'},
 		{"time", no_argument, NULL, 'T'},
 		{"check-gamma", no_argument, NULL, 'G'},
+		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
 	int c, status;
@@ -68,6 +73,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		case 'd': opt->device = optarg; break;
 		case 'T': opt->time = 1; break;
 		case 'G': opt->check_gamma = 1; break;
+		case 'q': opt->quiet = 1; break;
 		case 'v':
 			status = cli_parse_gamma_var(optarg, &opt->gamma_var);
 			if (status != CLI_OK)
@@ -106,7 +112,7 @@ static double seconds_now(void)
  * not on M or N, so this builds exactly what the real call uses.
  */
 static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, void *const values[4], void *out,
-		   double *seconds)
+		   struct cli_notes *notes, double *seconds)
 {
 	aniso_shape one = *shape;
 	double start = seconds_now();
@@ -124,6 +130,8 @@ static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, void *const values[
 	*seconds = seconds_now() - start;
 	if (code != ANISO_OK)
 		return cli_library_fail(ctx, "aniso_sum (warm-up for --time)", code);
+	/* the build happens here, so its notes are left by this call */
+	cli_print_notes(ctx, notes);
 	return CLI_OK;
 }
 
@@ -136,6 +144,7 @@ int cli_sum(int argc, char **argv)
 	void *values[4] = {NULL, NULL, NULL, NULL};
 	void *out = NULL;
 	aniso_ctx *ctx = NULL;
+	struct cli_notes notes = {0, ""};
 	aniso_shape shape;
 	aniso_dtype dtype;
 	size_t out_shape[2], i;
@@ -146,6 +155,7 @@ int cli_sum(int argc, char **argv)
 	status = parse_options(argc, argv, &opt);
 	if (status != CLI_OK)
 		return status < 0 ? CLI_OK : status;
+	notes.quiet = opt.quiet;
 	x.path = opt.x;
 	y.path = opt.y;
 	b.path = opt.b;
@@ -199,7 +209,7 @@ int cli_sum(int argc, char **argv)
 		goto cleanup;
 	}
 	if (opt.time) {
-		status = warm_up(ctx, &shape, values, out, &warm_up_seconds);
+		status = warm_up(ctx, &shape, values, out, &notes, &warm_up_seconds);
 		if (status != CLI_OK)
 			goto cleanup;
 	}
@@ -210,6 +220,7 @@ int cli_sum(int argc, char **argv)
 		status = cli_library_fail(ctx, "aniso_sum", code);
 		goto cleanup;
 	}
+	cli_print_notes(ctx, &notes);
 	if (opt.time)
 		fprintf(stderr,
 			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s) on %s: "

@@ -1,6 +1,9 @@
 /* Context creation for the subcommands (see context.h). */
 #include "config.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
 #include "context.h"
 #include "inputs.h"
@@ -40,11 +43,65 @@ int cli_context_and_values(const char *device, aniso_dtype dtype,
 	return CLI_OK;
 }
 
+/* Print note[0..len) as one line, without trailing spaces or line breaks. */
+static void print_note(const char *note, size_t len)
+{
+	size_t i;
+
+	while (len > 0 && (note[len - 1] == ' ' || note[len - 1] == '\n'))
+		--len;
+	fputs("anisocl: ", stderr);
+	for (i = 0; i < len; ++i)
+		fputc(note[i] == '\n' || note[i] == '\r' ? ' ' : note[i], stderr);
+	fputc('\n', stderr);
+}
+
+/* Whether a note of this kind was printed; if not, remember it now. */
+static int seen_before(struct cli_notes *notes, const char *note, size_t len)
+{
+	const char *colon = memchr(note + 5, ':', len - 5);
+	size_t kind_len = colon ? (size_t)(colon - note) : len;
+	size_t used = strlen(notes->seen);
+	const char *p;
+
+	for (p = notes->seen; *p; p = strchr(p, '\n') + 1)
+		if (strncmp(p, note, kind_len) == 0 && p[kind_len] == '\n')
+			return 1;
+	/* a full record only means that a kind may be printed twice */
+	if (used + kind_len + 2 <= sizeof(notes->seen)) {
+		memcpy(notes->seen + used, note, kind_len);
+		notes->seen[used + kind_len] = '\n';
+		notes->seen[used + kind_len + 1] = '\0';
+	}
+	return 0;
+}
+
+void cli_print_notes(const aniso_ctx *ctx, struct cli_notes *notes)
+{
+	const char *msg = ctx ? aniso_ctx_errmsg(ctx) : NULL;
+	const char *note = msg ? strstr(msg, "note:") : NULL;
+
+	/* The library joins notes into one text: "note: a. note: b. " */
+	while (!notes->quiet && note) {
+		const char *next = strstr(note + 5, "note:");
+		size_t len = next ? (size_t)(next - note) : strlen(note);
+
+		if (!seen_before(notes, note, len))
+			print_note(note, len);
+		note = next;
+	}
+}
+
 int cli_library_fail(aniso_ctx *ctx, const char *what, int code)
 {
 	const char *msg = ctx ? aniso_ctx_errmsg(ctx) : "";
+	/* cli_check_shapes should catch these first; should one get through,
+	 * it is still a shape error (exit 3), not a device one. */
+	int shape_error = code == ANISO_ERR_BAD_DIM || code == ANISO_ERR_BAD_K ||
+			  code == ANISO_ERR_BAD_GAMMA_VAR || code == ANISO_ERR_OVERFLOW ||
+			  code == ANISO_ERR_SHAPE;
 
-	return cli_fail(CLI_DEVICE, "%s failed on %s: %s%s%s", what,
+	return cli_fail(shape_error ? CLI_SHAPE : CLI_DEVICE, "%s failed on %s: %s%s%s", what,
 			ctx ? aniso_ctx_device_name(ctx) : "no device", aniso_strerror(code),
 			msg && msg[0] ? ": " : "", msg ? msg : "");
 }

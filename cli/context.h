@@ -23,8 +23,26 @@ int cli_context_and_values(const char *device, aniso_dtype dtype,
 			   struct cli_input **inputs, size_t n, void **values,
 			   aniso_ctx **ctx);
 
+/* The notes a command printed so far, so that each kind is printed once
+ * (the demo builds six kernels: one "disk cache not written" is enough). */
+struct cli_notes {
+	int quiet;       /* --quiet: print none */
+	char seen[1024]; /* the kinds printed, each followed by '\n' */
+};
+
+/*
+ * After a successful library call: print the notes it left in the
+ * context's message (the disk cache could not be written, an entry was
+ * rejected and rebuilt: things that cost time on every run but do not
+ * change the result) on stderr, one line each, prefixed "anisocl: ",
+ * except those of a kind already printed (the text before its first ':'
+ * after "note:").  Nothing with notes->quiet.
+ */
+void cli_print_notes(const aniso_ctx *ctx, struct cli_notes *notes);
+
 /* Print a failed library call's message (the context's, else the code's)
- * and return CLI_DEVICE. */
+ * and return CLI_SHAPE for the codes that mean shapes which do not fit,
+ * else CLI_DEVICE. */
 int cli_library_fail(aniso_ctx *ctx, const char *what, int code);
 
 #endif

@@ -18,15 +18,21 @@ static const char usage_text[] =
 	"  devices   list the OpenCL platforms and devices, and the default one\n"
 	"  sum       -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
 	"            [--gamma-var fixed|i|j] [--dtype f32|f64] [--device D] [--time]\n"
+	"            [--check-gamma] [--quiet]\n"
 	"  heatmap   -y Y.npy -b B.npy -g GAMMA.npy [--gamma-var fixed|i|j]\n"
 	"            [--res 100] [-o FIG.png] [--values V.npy] [--title T]\n"
-	"            [--dtype f32|f64] [--device D]\n"
-	"  demo      [-o DIR] [--device D]: the six kernels of the KeOps\n"
+	"            [--dtype f32|f64] [--device D] [--quiet]\n"
+	"  demo      [-o DIR] [--device D] [--quiet]: the six kernels of the KeOps\n"
 	"            anisotropic kernels tutorial, as one figure and .npy values\n"
 	"Run `anisocl COMMAND --help` for the details of one command.\n"
 	"\n"
 	"Devices: --device takes an index or a name substring from `anisocl\n"
 	"devices`, like the ANISOCL_DEVICE environment variable it overrides.\n"
+	"\n"
+	"Notes: a command that succeeds may still print lines starting with\n"
+	"\"anisocl: note:\" on stderr, for trouble that costs time but does not\n"
+	"change results (the kernel disk cache cannot be written, so every run\n"
+	"compiles again); --quiet silences them.\n"
 	"\n"
 	"Exit codes:\n"
 	"  0  success\n"
@@ -40,7 +46,8 @@ static const char usage_text[] =
 	"On any failure one line on stderr says what and where.  Every output\n"
 	"is written to a temporary file in its folder and renamed into place\n"
 	"when complete, so none is ever left half-written; a failed `sum`\n"
-	"creates or changes no file at all.\n";
+	"creates or changes no file at all.  A symbolic link is followed (its\n"
+	"target is replaced); a character device or FIFO is written into.\n";
 
 int cli_fail(int code, const char *fmt, ...)
 {

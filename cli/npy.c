@@ -342,18 +342,14 @@ void npy_shape_string(const size_t *shape, size_t ndim, char *buf, size_t size)
 		snprintf(buf + used, size - used, ndim == 1 ? ",)" : ")");
 }
 
-int npy_parse(const unsigned char *data, size_t size, struct npy_array *out,
-	      char *err, size_t err_size)
+int npy_header_size(const unsigned char *data, size_t size, size_t *header_size,
+		    char *err, size_t err_size)
 {
-	struct npy_array a;
-	struct cursor c;
-	size_t prefix, header_len, i, available;
-	char shape_text[96];
+	size_t prefix, header_len;
+	int major, minor;
 
-	memset(&a, 0, sizeof(a));
-	if (out)
-		memset(out, 0, sizeof(*out));
-	if (!data || !out) {
+	*header_size = 0;
+	if (!data) {
 		set_error(err, err_size, "no data");
 		return -1;
 	}
@@ -365,31 +361,58 @@ int npy_parse(const unsigned char *data, size_t size, struct npy_array *out,
 		set_error(err, err_size, "not a .npy file (bad magic string)");
 		return -1;
 	}
-	a.major = data[6];
-	a.minor = data[7];
-	if (a.major < 1 || a.major > 3 || a.minor != 0) {
-		set_error(err, err_size, "unsupported .npy format version %d.%d", a.major, a.minor);
+	major = data[6];
+	minor = data[7];
+	if (major < 1 || major > 3 || minor != 0) {
+		set_error(err, err_size, "unsupported .npy format version %d.%d", major, minor);
 		return -1;
 	}
-	prefix = a.major == 1 ? 10 : 12;
+	prefix = major == 1 ? 10 : 12;
 	if (size < prefix) {
 		set_error(err, err_size, "truncated header: %zu bytes, the version %d.0 prefix needs %zu",
-			  size, a.major, prefix);
+			  size, major, prefix);
 		return -1;
 	}
-	if (a.major == 1)
+	if (major == 1)
 		header_len = (size_t)data[8] | (size_t)data[9] << 8;
 	else
 		header_len = (size_t)data[8] | (size_t)data[9] << 8 |
 			     (size_t)data[10] << 16 | (size_t)data[11] << 24;
-	if (header_len > size - prefix) {
-		set_error(err, err_size, "header length %zu runs past the end of the file (%zu bytes)",
-			  header_len, size);
+	if (header_len > SIZE_MAX - prefix) { /* a 32-bit size_t */
+		set_error(err, err_size, "header length %zu is too large", header_len);
 		return -1;
 	}
-	c.text = data + prefix;
+	*header_size = prefix + header_len;
+	return 0;
+}
+
+int npy_parse_header(const unsigned char *data, size_t size, struct npy_array *out,
+		     char *err, size_t err_size)
+{
+	struct npy_array a;
+	struct cursor c;
+	size_t header_size, i;
+
+	memset(&a, 0, sizeof(a));
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!out) {
+		set_error(err, err_size, "no data");
+		return -1;
+	}
+	if (npy_header_size(data, size, &header_size, err, err_size) != 0)
+		return -1;
+	a.major = data[6];
+	a.minor = data[7];
+	a.header_size = header_size;
+	if (header_size > size) {
+		set_error(err, err_size, "header length %zu runs past the end of the file (%zu bytes)",
+			  header_size - (a.major == 1 ? 10 : 12), size);
+		return -1;
+	}
+	c.text = data + (a.major == 1 ? 10 : 12);
 	c.pos = 0;
-	c.end = header_len;
+	c.end = header_size - (a.major == 1 ? 10 : 12);
 	if (parse_dict(&c, &a, err, err_size) != 0)
 		return -1;
 
@@ -406,13 +429,42 @@ int npy_parse(const unsigned char *data, size_t size, struct npy_array *out,
 		return -1;
 	}
 	a.data_size = a.count * a.itemsize;
-	a.header_size = prefix + header_len;
+	*out = a;
+	return 0;
+}
+
+void npy_data_size_error(const struct npy_array *a, size_t available, int more,
+			 char *err, size_t err_size)
+{
+	char shape_text[96];
+
+	npy_shape_string(a->shape, a->ndim, shape_text, sizeof(shape_text));
+	if (more)
+		set_error(err, err_size, "shape %s of '%s' needs %zu data bytes but more follow",
+			  shape_text, a->descr, a->data_size);
+	else
+		set_error(err, err_size, "shape %s of '%s' needs %zu data bytes but the file has %zu%s",
+			  shape_text, a->descr, a->data_size, available,
+			  available < a->data_size ? " (truncated)" : "");
+}
+
+int npy_parse(const unsigned char *data, size_t size, struct npy_array *out,
+	      char *err, size_t err_size)
+{
+	struct npy_array a;
+	size_t available;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!data || !out) {
+		set_error(err, err_size, "no data");
+		return -1;
+	}
+	if (npy_parse_header(data, size, &a, err, err_size) != 0)
+		return -1;
 	available = size - a.header_size;
 	if (available != a.data_size) {
-		npy_shape_string(a.shape, a.ndim, shape_text, sizeof(shape_text));
-		set_error(err, err_size, "shape %s of '%s' needs %zu data bytes but the file has %zu%s",
-			  shape_text, a.descr, a.data_size, available,
-			  available < a.data_size ? " (truncated)" : "");
+		npy_data_size_error(&a, available, 0, err, err_size);
 		return -1;
 	}
 	a.data = data + a.header_size;

@@ -44,6 +44,29 @@ int npy_parse(const unsigned char *data, size_t size, struct npy_array *out,
 	      char *err, size_t err_size);
 
 /*
+ * The first step of reading from a stream: from the first bytes
+ * data[0..size) (12 are enough for every version), check the magic and the
+ * version and give the header's total size (prefix and dict) in
+ * *header_size, so that a reader fetches exactly that much next.  Returns 0,
+ * or -1 with err filled (a stream of anything but a .npy file fails here).
+ */
+int npy_header_size(const unsigned char *data, size_t size, size_t *header_size,
+		    char *err, size_t err_size);
+
+/*
+ * Parse only the header held in data[0..size) (size may exceed it): fills
+ * *out as npy_parse does, but with out->data NULL and the data unchecked,
+ * so that a reader knows out->data_size before reading the data.
+ */
+int npy_parse_header(const unsigned char *data, size_t size, struct npy_array *out,
+		     char *err, size_t err_size);
+
+/* The message npy_parse gives when available data bytes follow the
+ * header instead of a->data_size; more: "more than that", length unknown. */
+void npy_data_size_error(const struct npy_array *a, size_t available, int more,
+			 char *err, size_t err_size);
+
+/*
  * Build the magic, version, length and dict of a header into buf.
  * major = 1, 2 or 3 forces that version; 0 picks 1.0, or 2.0 when the dict
  * does not fit 1.0's 16-bit length.  The total is padded to a multiple of

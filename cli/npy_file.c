@@ -14,63 +14,118 @@
 #include "byte_order.h"
 #include "npy_file.h"
 
-/* Read everything: regular files, pipes and /dev/stdin alike. */
-static enum npy_load_error read_all(int fd, unsigned char **bytes, size_t *size,
-				    char *err, size_t err_size)
-{
-	unsigned char *buf = NULL;
-	size_t used = 0, capacity = 0;
-	struct stat st;
-	enum npy_load_error status = NPY_LOAD_OK;
+/* The longest header this reader takes.  A 32-dimension dict is under
+ * 1 KiB and numpy itself refuses more than 10000 bytes by default; a
+ * stream must not make us read 4 GiB of "header" first. */
+#define NPY_FILE_HEADER_MAX ((size_t)1 << 20)
+/* The magic, the version and the longest length field (versions 2 and 3). */
+#define NPY_PREFIX_MAX 12
 
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(err, err_size, "is a folder, not a file");
-		status = NPY_LOAD_IO;
-		goto fail;
-	}
-	/* The size is only a hint: the file may change while it is read. */
-	capacity = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-		    (uintmax_t)st.st_size < SIZE_MAX)
-			   ? (size_t)st.st_size + 1
-			   : 65536;
-	for (;;) {
+/*
+ * Read until *used reaches limit or the input ends, growing *buf as bytes
+ * arrive rather than to limit at once: a pipe whose header promises a
+ * huge array but delivers little costs little.  *capacity is *buf's size.
+ */
+static enum npy_load_error read_up_to(int fd, size_t limit, unsigned char **buf,
+				      size_t *capacity, size_t *used, char *err,
+				      size_t err_size)
+{
+	while (*used < limit) {
 		ssize_t n;
 
-		if (used == capacity) {
+		if (*used == *capacity) {
+			size_t bigger_size = *capacity < 65536 ? 65536 : *capacity * 2;
 			unsigned char *bigger;
 
-			if (capacity > SIZE_MAX / 2) {
-				snprintf(err, err_size, "file too large");
-				status = NPY_LOAD_MEMORY;
-				goto fail;
-			}
-			capacity *= 2;
-			bigger = realloc(buf, capacity);
+			if (bigger_size > limit || bigger_size < *capacity)
+				bigger_size = limit;
+			bigger = realloc(*buf, bigger_size);
 			if (!bigger) {
-				snprintf(err, err_size, "out of memory reading %zu bytes", capacity);
-				status = NPY_LOAD_MEMORY;
-				goto fail;
+				snprintf(err, err_size, "out of memory reading %zu bytes", bigger_size);
+				return NPY_LOAD_MEMORY;
 			}
-			buf = bigger;
-		} else if (!buf) {
-			buf = malloc(capacity);
-			if (!buf) {
-				snprintf(err, err_size, "out of memory reading %zu bytes", capacity);
-				status = NPY_LOAD_MEMORY;
-				goto fail;
-			}
+			*buf = bigger;
+			*capacity = bigger_size;
 		}
-		n = read(fd, buf + used, capacity - used);
+		n = read(fd, *buf + *used, *capacity - *used);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			snprintf(err, err_size, "read failed: %s", strerror(errno));
-			status = NPY_LOAD_IO;
-			goto fail;
+			return NPY_LOAD_IO;
 		}
 		if (n == 0)
 			break;
-		used += (size_t)n;
+		*used += (size_t)n;
+	}
+	return NPY_LOAD_OK;
+}
+
+/*
+ * Read exactly what the header asks for, from a regular file, a pipe or a
+ * device alike: the magic from the first bytes (so /dev/zero fails after
+ * 12 bytes), then the header's length, then the data bytes its shape says
+ * and one more to tell a longer input.  npy_parse then checks the whole.
+ */
+static enum npy_load_error read_npy(int fd, unsigned char **bytes, size_t *size,
+				    char *err, size_t err_size)
+{
+	unsigned char *buf = NULL;
+	size_t used = 0, capacity = 0, header_size, expected;
+	struct npy_array header;
+	struct stat st;
+	int is_regular;
+	enum npy_load_error status;
+
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, err_size, "cannot stat: %s", strerror(errno));
+		status = NPY_LOAD_IO;
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, err_size, "is a folder, not a file");
+		status = NPY_LOAD_IO;
+		goto fail;
+	}
+	is_regular = S_ISREG(st.st_mode);
+	status = read_up_to(fd, NPY_PREFIX_MAX, &buf, &capacity, &used, err, err_size);
+	if (status != NPY_LOAD_OK)
+		goto fail;
+	status = NPY_LOAD_FORMAT;
+	if (npy_header_size(buf, used, &header_size, err, err_size) != 0)
+		goto fail;
+	if (header_size > NPY_FILE_HEADER_MAX) {
+		snprintf(err, err_size, "header length %zu is over the %zu bytes this reader accepts",
+			 header_size, NPY_FILE_HEADER_MAX);
+		goto fail;
+	}
+	status = read_up_to(fd, header_size, &buf, &capacity, &used, err, err_size);
+	if (status != NPY_LOAD_OK)
+		goto fail;
+	/* the whole header, or the whole input when it ends inside it */
+	status = NPY_LOAD_FORMAT;
+	if (npy_parse_header(buf, used, &header, err, err_size) != 0)
+		goto fail;
+	/* The size is only a hint (the file may change while it is read),
+	 * but a file whose size disagrees with its header need not be read. */
+	if (is_regular && (uintmax_t)st.st_size >= header_size &&
+	    (uintmax_t)st.st_size - header_size != header.data_size) {
+		npy_data_size_error(&header, (size_t)((uintmax_t)st.st_size - header_size), 0, err,
+				    err_size);
+		goto fail;
+	}
+	if (header.data_size > SIZE_MAX - header_size - 1) {
+		snprintf(err, err_size, "absurd shape: the file size overflows");
+		goto fail;
+	}
+	expected = header_size + header.data_size;
+	status = read_up_to(fd, expected + 1, &buf, &capacity, &used, err, err_size);
+	if (status != NPY_LOAD_OK)
+		goto fail;
+	if (used > expected) {
+		status = NPY_LOAD_FORMAT;
+		npy_data_size_error(&header, 0, 1, err, err_size);
+		goto fail;
 	}
 	*bytes = buf;
 	*size = used;
@@ -87,12 +142,12 @@ enum npy_load_error npy_file_load(const char *path, struct npy_file *file,
 	int fd;
 
 	memset(file, 0, sizeof(*file));
-	fd = open(path, O_RDONLY);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, err_size, "%s", strerror(errno));
 		return NPY_LOAD_IO;
 	}
-	status = read_all(fd, &file->bytes, &file->size, err, err_size);
+	status = read_npy(fd, &file->bytes, &file->size, err, err_size);
 	close(fd);
 	if (status != NPY_LOAD_OK)
 		goto fail;

@@ -1,4 +1,4 @@
-/* .npy files on disk: whole-file reading into a buffer for npy_parse, and
+/* .npy files on disk: bounded reading into a buffer for npy_parse, and
  * writing of little-endian C-order float arrays through atomic_file. */
 #ifndef ANISOCL_CLI_NPY_FILE_H
 #define ANISOCL_CLI_NPY_FILE_H
@@ -21,7 +21,9 @@ enum npy_load_error {
 	NPY_LOAD_MEMORY = 3
 };
 
-/* Read and parse path.  err gets "what is wrong" without the path. */
+/* Read and parse path: a regular file, a pipe or a device, reading no
+ * more than its header asks for (so /dev/zero is refused after 12 bytes).
+ * err gets "what is wrong" without the path. */
 enum npy_load_error npy_file_load(const char *path, struct npy_file *file,
 				  char *err, size_t err_size);
 /* Accepts a zeroed or failed file. */

@@ -7,7 +7,9 @@
 #include "anisocl.h"
 #include "inputs.h"
 
-/* No --gamma-var: the shape decides (fixed for 0-d and 1-d, per j for 2-d). */
+/* No --gamma-var: the shape decides.  0-d and 1-d are fixed (one row of K
+ * numbers); a (rows, K) array is fixed for rows = 1, else per i or per j
+ * for whichever of M and N rows equals, and refused when it equals both. */
 #define CLI_GAMMA_VAR_DEFAULT (-1)
 
 /* "fixed", "i" or "j" to an aniso_gamma_var; CLI_USAGE with a message if

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,16 +144,32 @@ void aniso_disk_cache_load(const char *dir, const char *key,
 	unsigned char *stored_key = NULL, *payload = NULL;
 	uint64_t key_len, payload_len, payload_hash;
 	FILE *file = NULL;
+	struct stat st;
+	int fd = -1;
 
 	*binary = NULL;
 	*size = 0;
 	*rejected = NULL;
 	if (!path)
 		goto out;
-	file = fopen(path, "rb");
+	/* O_NONBLOCK: a FIFO put in place of an entry must not hang every
+	 * later build in open() or read(); O_NOFOLLOW: this cache only ever
+	 * writes regular files, so a link is not one of its entries. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			*rejected = "a symbolic link, not an entry this cache wrote";
+		goto out;
+	}
+	/* From here on the entry exists: any failure is a rejection. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*rejected = "not a regular file";
+		goto out;
+	}
+	file = fdopen(fd, "rb");
 	if (!file)
 		goto out;
-	/* From here on the entry exists: any failure is a rejection. */
+	fd = -1; /* the FILE owns it now */
 	*rejected = "bad header";
 	if (fread(header, 1, sizeof(header), file) != sizeof(header) ||
 	    memcmp(header, MAGIC, sizeof(MAGIC)) != 0)
@@ -187,6 +204,8 @@ out:
 	free(stored_key);
 	if (file)
 		fclose(file);
+	if (fd >= 0)
+		close(fd);
 	free(path);
 }
 

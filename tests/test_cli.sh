@@ -94,6 +94,14 @@ npy g_wrong_rows.npy '<f8' '(2, 2)' 32
 npy x1d.npy '<f8' '(8,)' 64
 npy xi8.npy '<i8' '(4, 2)' 64
 npy xf.npy '<f8' '(4, 2)' 64 True
+npy y4.npy '<f8' '(4, 2)' 64
+npy b4.npy '<f8' '(4,)' 32
+npy g_44.npy '<f8' '(4, 2)' 64
+npy g_one.npy '<f8' '(1,)' 8
+# D = 2^32: no data (M = N = 0), but D*D overflows a 64-bit size_t
+npy x_wide.npy '<f8' '(0, 4294967296)' 0
+npy y_wide.npy '<f8' '(0, 4294967296)' 0
+npy b_empty.npy '<f8' '(0,)' 0
 # malformed
 printf 'PK\003\004 not numpy at all' >bad_magic.npy
 printf '\223NUMPY\001\000\100' >truncated_prefix.npy
@@ -117,8 +125,8 @@ run "$program" --help
 	grep -q '^  4  device' stdout && grep -q '^  1  usage' stdout
 ok $? "--help exits 0 and documents exit codes 0 to 5"
 run "$program" sum --help
-[ "$rc" -eq 0 ] && grep -q 'gamma-var' stdout && grep -q 'Exit codes' stdout
-ok $? "sum --help exits 0 and describes --gamma-var and the exit codes"
+[ "$rc" -eq 0 ] && grep -q 'gamma-var' stdout && grep -q 'Exit codes' stdout && grep -q -- '--quiet' stdout
+ok $? "sum --help exits 0 and describes --gamma-var, --quiet and the exit codes"
 run "$program"
 [ "$rc" -eq 1 ]
 ok $? "no command: exit 1"
@@ -160,6 +168,32 @@ fails 2 "shape overflowing size_t" "overflow.npy (-x): not a valid .npy file: ab
 fails 2 "format version 9.0" "unsupported .npy format version 9.0" \
 	"$program" sum -x version9.npy $sum_args -o out.npy
 
+# Inputs that never end: refused from the first bytes, in bounded time and
+# memory (a reader that reads everything first takes ~1 GB in 5 s).  The
+# memory bound is left out under a sanitizer, whose shadow needs terabytes
+# of address space.
+bounded() { # bounded COMMAND...: at most 10 s and 100 MB
+	if [ -n "${ANISOCL_SANITIZER_FLAGS:-}" ]; then
+		timeout 10 "$@"
+	else
+		timeout 10 sh -c 'ulimit -v 102400 && exec "$@"' sh "$@"
+	fi
+}
+ln -s /dev/zero zero.npy
+ln -s /dev/urandom urandom.npy
+fails 2 "X is /dev/zero" "zero.npy (-x): not a valid .npy file: not a .npy file (bad magic string)" \
+	bounded "$program" sum -x zero.npy $sum_args -o out.npy
+fails 2 "Y is /dev/urandom" "urandom.npy (-y): not a valid .npy file: not a .npy file (bad magic string)" \
+	bounded "$program" sum -x x.npy -y urandom.npy -b b.npy -g g.npy -o out.npy
+# a valid header, then a stream of zeros for ever
+fails 2 "valid header, endless data" "/dev/stdin (-x): not a valid .npy file: shape (4, 2) of '<f8' needs 64 data bytes but more follow" \
+	bounded sh -c 'cat x.npy /dev/zero | "$@"' sh "$program" sum -x /dev/stdin $sum_args -o out.npy
+# a version 2.0 header 2 GiB long, of zeros for ever
+fails 2 "endless header" "header length 2147483659 is over the 1048576 bytes this reader accepts" \
+	bounded sh -c '{ printf "\223NUMPY\002\000\377\377\377\177"; cat /dev/zero; } | "$@"' \
+	sh "$program" sum -x /dev/stdin $sum_args -o out.npy
+rm -f zero.npy urandom.npy
+
 # ---- dtypes and shapes (exit 3) ---------------------------------------------------
 fails 3 "int64 input" "xi8.npy (-x): dtype '<i8' is not supported" \
 	"$program" sum -x xi8.npy $sum_args -o out.npy
@@ -173,8 +207,15 @@ fails 3 "B rows not N" "b_rows.npy (-b): shape (5,) has 5 rows but y.npy has N =
 	"$program" sum -x x.npy -y y.npy -b b_rows.npy -g g.npy -o out.npy
 fails 3 "K not 1, D or D*D" "g_k3.npy (-g): shape (3,) gives K = 3, which is not 1, D = 2 or D*D = 4" \
 	"$program" sum -x x.npy -y y.npy -b b.npy -g g_k3.npy -o out.npy
-fails 3 "2-d gamma rows not N" "g_wrong_rows.npy (-g): shape (2, 2) has 2 rows but --gamma-var j (the default for 2-d gamma) needs 3" \
+fails 3 "2-d gamma rows neither 1, M nor N" "g_wrong_rows.npy (-g): shape (2, 2) has 2 rows; a (rows, K) gamma needs 1 row (fixed), M = 4 (one per point of x.npy (-x)) or N = 3 (one per point of y.npy)" \
 	"$program" sum -x x.npy -y y.npy -b b.npy -g g_wrong_rows.npy -o out.npy
+# M = N = 4: per i and per j give different sums; the program must not guess
+fails 3 "2-d gamma with rows = M = N and no --gamma-var" "g_44.npy (-g): shape (4, 2) has 4 rows, which is both M (the points of x.npy (-x)) and N (the points of y4.npy): pass --gamma-var i (one row per x_i) or --gamma-var j (one row per y_j)" \
+	"$program" sum -x x.npy -y y4.npy -b b4.npy -g g_44.npy -o out.npy
+fails 3 "heatmap: rows = grid points = N and no --gamma-var" "g_44.npy (-g): shape (4, 2) has 4 rows, which is both M (the points of the unit square (heatmap)) and N (the points of y4.npy): pass --gamma-var i" \
+	"$program" heatmap -y y4.npy -b b4.npy -g g_44.npy --res 2 --values v.npy
+fails 3 "D*D overflowing is a shape error" "x_wide.npy (-x): D = 4294967296 columns are too many: D*D overflows" \
+	"$program" sum -x x_wide.npy -y y_wide.npy -b b_empty.npy -g g_one.npy -o out.npy
 fails 3 "per-i gamma rows not M" "g_rows.npy (-g): shape (3, 4) has 3 rows but --gamma-var i needs 4" \
 	"$program" sum -x x.npy -y y.npy -b b.npy -g g_rows.npy --gamma-var i -o out.npy
 fails 3 "--gamma-var fixed with several rows" "has 3 rows but --gamma-var fixed needs 1" \
@@ -199,7 +240,12 @@ if [ "$rc" -ne 0 ]; then
 	reason="no OpenCL device ($(head -n 1 stderr))"
 	for name in "devices lists a default device" "--device that matches nothing" \
 		"sum of zeros" "sum over an existing OUT" "--time" "Fortran-order X" "OUT into a missing folder" \
-		"OUT is a folder" "heatmap --values" "heatmap PNG" "demo into a file"; do
+		"OUT is a folder" "OUT is a character device" "OUT is a full device" "OUT is a FIFO" \
+		"OUT is a symbolic link" "OUT is a dangling symbolic link" "OUT of 255 characters" \
+		"heatmap --values" "heatmap PNG" "demo into a file" "a note from the library" \
+		"--quiet silences the note" "heatmap prints the note too" "demo prints the note once" \
+		"2-d gamma with rows = M, not N" "heatmap: 2-d gamma with one row per grid point" \
+		"2-d gamma with rows = M = N and --gamma-var"; do
 		skip "$reason" "$name"
 	done
 else
@@ -213,7 +259,7 @@ else
 	# (the OpenCL compiler may print its own notes on a first build: only
 	# the program's lines count)
 	[ "$rc" -eq 0 ] && [ "$(wc -c <out.npy)" -eq 160 ] && ! grep -q '^anisocl:' stderr &&
-		[ "$(ls -A | grep -c '\.tmp\.')" -eq 0 ]
+		[ "$(ls -A | grep -c '^\.anisocl-')" -eq 0 ]
 	ok $? "sum of zeros: exit 0, (4,) float64 OUT of 160 bytes, no temporary file left" || diag_output
 
 	run "$program" sum -x x.npy -y y.npy -b b2.npy -g g_scalar.npy -o existing.npy
@@ -239,11 +285,80 @@ else
 	ok $? "--check-gamma lets a PSD metric through" || diag_output
 	rm -f out.npy gneg.npy
 
+	# (rows, K) without --gamma-var: the one of M and N that rows equals
+	run "$program" sum -x x.npy -y y.npy -b b.npy -g g_i.npy -o out.npy
+	[ "$rc" -eq 0 ] && [ "$(wc -c <out.npy)" -eq 160 ]
+	ok $? "2-d gamma with rows = M, not N: per i without --gamma-var" || diag_output
+	run "$program" heatmap -y y.npy -b b.npy -g g_44.npy --res 2 --values v.npy
+	[ "$rc" -eq 0 ] && [ "$(wc -c <v.npy)" -eq 160 ]
+	ok $? "heatmap: 2-d gamma with one row per grid point (rows = R*R = 4, N = 3)" || diag_output
+	run "$program" sum -x x.npy -y y4.npy -b b4.npy -g g_44.npy --gamma-var i -o out.npy
+	[ "$rc" -eq 0 ] &&
+		"$program" sum -x x.npy -y y4.npy -b b4.npy -g g_44.npy --gamma-var j -o out.npy 2>>stderr
+	ok $? "2-d gamma with rows = M = N and --gamma-var i or j: accepted" || diag_output
+	rm -f out.npy v.npy
+
 	fails 5 "OUT into a missing folder" "-o no/such/folder/out.npy: cannot create a temporary file there" \
 		"$program" sum -x x.npy $sum_args -o no/such/folder/out.npy
 	mkdir adir
-	fails 5 "OUT is a folder" "-o adir: cannot rename" \
+	fails 5 "OUT is a folder" "-o adir: is a folder, not a file" \
 		"$program" sum -x x.npy $sum_args -o adir
+
+	# An OUT that is a device or a FIFO is written into, never replaced
+	# (the rename would turn /dev/null into a regular file).  Nodes made
+	# here, never the real /dev ones: 1,3 is null and 1,7 is full.
+	if mknod null c 1 3 2>/dev/null && mknod full c 1 7 2>/dev/null; then
+		run "$program" sum -x x.npy $sum_args -o null
+		[ "$rc" -eq 0 ] && [ -c null ] && [ ! -s stderr ]
+		ok $? "OUT is a character device: exit 0, written into, still a device" || diag_output
+		fails 5 "OUT is a full device" "-o full: write failed: No space left on device" \
+			"$program" sum -x x.npy $sum_args -o full
+		[ -c full ]
+		ok $? "the full device is still a character device"
+		rm -f null full
+	else
+		skip "mknod not permitted here" "OUT is a character device"
+		skip "mknod not permitted here" "OUT is a full device"
+		skip "mknod not permitted here" "the full device is still a character device"
+	fi
+	mkfifo fifo
+	cat fifo >from_fifo &
+	reader=$!
+	run "$program" sum -x x.npy $sum_args -o fifo
+	# the reader ends when the writer closes; with no writer it would wait
+	# for ever
+	if [ "$rc" -eq 0 ] && [ -p fifo ]; then
+		wait "$reader"
+	else
+		kill "$reader" 2>/dev/null
+		wait "$reader" 2>/dev/null
+	fi
+	[ "$rc" -eq 0 ] && [ -p fifo ] && [ "$(wc -c <from_fifo)" -eq 160 ] &&
+		dd if=from_fifo bs=1 count=6 2>/dev/null | grep -q NUMPY
+	ok $? "OUT is a FIFO: its reader gets the 160-byte result, the FIFO stays" || diag_output
+	rm -f fifo from_fifo
+
+	# A symbolic link is followed: its target is replaced, in its folder.
+	mkdir sub
+	printf 'old' >sub/target.npy
+	ln -s sub/target.npy link.npy
+	run "$program" sum -x x.npy $sum_args -o link.npy
+	[ "$rc" -eq 0 ] && [ -L link.npy ] && [ "$(readlink link.npy)" = sub/target.npy ] &&
+		[ "$(wc -c <sub/target.npy)" -eq 160 ] && [ -z "$(ls -A sub | grep -v '^target.npy$')" ]
+	ok $? "OUT is a symbolic link: the link stays, its target gets the result" || diag_output
+	ln -s new.npy sub/dangling.npy
+	run "$program" sum -x x.npy $sum_args -o sub/dangling.npy
+	[ "$rc" -eq 0 ] && [ -L sub/dangling.npy ] && [ "$(wc -c <sub/new.npy)" -eq 160 ] &&
+		[ ! -e new.npy ] && [ "$(ls -A sub | grep -c '^\.anisocl-')" -eq 0 ]
+	ok $? "OUT is a dangling symbolic link: its target is created next to the link" || diag_output
+	rm -rf sub link.npy
+
+	# NAME_MAX (255) characters: the temporary name must not add to it.
+	long_name=$(printf '%0251d.npy' 0)
+	run "$program" sum -x x.npy $sum_args -o "$long_name"
+	[ "$rc" -eq 0 ] && [ "$(wc -c <"$long_name")" -eq 160 ] && [ "$(ls -A | grep -c '^\.anisocl-')" -eq 0 ]
+	ok $? "OUT of 255 characters is written" || diag_output
+	rm -f "$long_name"
 
 	run "$program" heatmap -y y.npy -b b.npy -g g.npy --res 10 --values v.npy
 	# (10, 10) float64: 128-byte header, 800 bytes of data
@@ -260,6 +375,30 @@ else
 
 	printf 'not a folder' >afile
 	fails 5 "demo into a file" "-o afile: " "$program" demo -o afile
+
+	# A cache folder that is a file: the sum is right but every run
+	# compiles again, which the user should hear about (once), unless
+	# --quiet.  (A read-only folder would not do: root writes there.)
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" sum -x x.npy $sum_args -o out.npy
+	[ "$rc" -eq 0 ] && [ "$(grep -c '^anisocl:' stderr)" -eq 1 ] &&
+		grep -q '^anisocl: note: disk cache not written' stderr && [ -f out.npy ]
+	ok $? "a note from the library: exit 0, one line \"anisocl: note: disk cache not written\"" ||
+		diag_output
+	rm -f out.npy
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" sum --quiet -x x.npy $sum_args -o out.npy
+	[ "$rc" -eq 0 ] && ! grep -q '^anisocl:' stderr && [ -f out.npy ]
+	ok $? "--quiet silences the note" || diag_output
+	rm -f out.npy
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" heatmap -y y.npy -b b.npy -g g.npy --res 4 \
+		--values v.npy
+	[ "$rc" -eq 0 ] && [ "$(grep -c '^anisocl: note: disk cache not written' stderr)" -eq 1 ]
+	ok $? "heatmap prints the note too" || diag_output
+	rm -f v.npy
+	# six kernels, six unwritten entries: one line is enough
+	run env ANISOCL_CACHE_DIR="$tmp/afile" "$program" demo -o demo_out
+	[ "$rc" -eq 0 ] && [ "$(grep -c '^anisocl: note: disk cache not written' stderr)" -eq 1 ]
+	ok $? "demo prints the note once" || diag_output
+	rm -rf demo_out
 fi
 
 echo "1..$count"

@@ -288,6 +288,9 @@ static const struct sum_case cases[] = {
 	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
 	{"mixed f32 X and f64 rest with --dtype f64", 26, 30, 2, 1, 2, 0, 1, 2, NULL, 8, "f64", 4,
 	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	/* rows = M (not N) without --gamma-var: per i, not an error */
+	{"f64 per-i full gamma, rows = M picks per i", 9, 14, 2, 2, 4, 1, 2, 2, NULL, 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
 	{"M = 1, N = 1", 1, 1, 2, 1, 1, 0, 0, 1, NULL, 8, NULL, 0,
 	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
 	{"N = 0 gives zeros", 5, 0, 2, 2, 2, 0, 1, 2, NULL, 8, NULL, 0,

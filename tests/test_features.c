@@ -1,6 +1,6 @@
 /*
  * Features around the sum: reproducibility, small M with large N,
- * device-resident arrays, the disk cache (cold, warm, corrupted), kernel
+ * device-resident arrays, the disk cache (cold, warm, corrupted, a FIFO), kernel
  * sources from a folder, build failures with their log, the device list,
  * and float32 accuracy on long sums.  The caller's own OpenCL objects are
  * test_interop.c's.
@@ -179,6 +179,17 @@ static int sum_in_fresh_context(tap_rng *rng, const char *cache_dir)
 	return ok;
 }
 
+/* A sum blocked on a FIFO would hang the whole suite: fail instead. */
+static void hung_on_fifo(int sig)
+{
+	static const char line[] = "not ok - the sum hung on a FIFO in the cache folder\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, line, sizeof(line) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
 static void test_disk_cache(tap_rng *rng)
 {
 	char dir[] = "/tmp/anisocl-cache-XXXXXX", entry[1024] = "", *saved;
@@ -211,6 +222,19 @@ static void test_disk_cache(tap_rng *rng)
 	n = truncate(entry, 20) == 0;
 	tap_ok(n && sum_in_fresh_context(rng, dir) && stat(entry, &st) == 0 && st.st_size > 20,
 	       "truncated entry: rebuilt and rewritten");
+	/* A FIFO in place of the entry: opening or reading it must not block
+	 * (the alarm turns a hang into a failure), and the entry is rebuilt
+	 * as a regular file. */
+	n = remove(entry) == 0 && mkfifo(entry, 0644) == 0;
+	signal(SIGALRM, hung_on_fifo);
+	alarm(120);
+	tap_ok(n && sum_in_fresh_context(rng, dir) && strstr(last_note, "not a regular file") &&
+		       stat(entry, &st) == 0 && S_ISREG(st.st_mode) && count_files(dir, ".bin", NULL, 0) == 1,
+	       "FIFO in place of an entry: no hang, correct sum, a note, rebuilt as a regular file");
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+	if (!strstr(last_note, "not a regular file"))
+		tap_diag("message after the sum: \"%s\"", last_note);
 	tap_ok(sum_in_fresh_context(rng, "/proc/no-such-dir/anisocl") &&
 		       strstr(last_note, "note: disk cache not written"),
 	       "unwritable cache folder: correct sum all the same, a note says so");
@@ -533,7 +557,7 @@ int main(int argc, char **argv)
 	if (!ctx)
 		return tap_done();
 	tap_rng_seed(&rng, tap_seed_from_env());
-	tap_plan(25);
+	tap_plan(26);
 	test_version();
 	test_reproducible(ctx, &rng);
 	test_long_sum_accuracy(ctx, &rng);
