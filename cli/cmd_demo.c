@@ -15,18 +15,22 @@
 #include "grid.h"
 #include "inputs.h"
 #include "npy_file.h"
+#include "options.h"
 #include "tutorial.h"
 
 #define DEMO_FIGURE "anisotropic_kernels.png"
 
 static const char demo_usage[] =
-	"Usage: anisocl demo [-o DIR] [--dtype f32|f64] [--device D] [--quiet]\n"
+	"Usage: anisocl demo [-o DIR] [--kernel F] [--dtype f32|f64] [--device D]\n"
+	"                    [--quiet]\n"
 	"Reproduces the KeOps anisotropic kernels tutorial: y = (0.2, 0.7),\n"
 	"(0.5, 0.3), (0.7, 0.5), b = 1, 1, 0.5, sampled on 100 x 100 cell centres\n"
 	"of the unit square for isotropic, diagonal and full gamma, uniform and\n"
 	"variable.  Writes DIR/" DEMO_FIGURE " (2 x 3 panels) and each panel's\n"
 	"values as DIR/<case>.npy, shape (100, 100), row r = y index.\n"
 	"  -o DIR       output folder, created if missing (default anisocl-demo)\n"
+	"  --kernel F   the radial profile in place of the tutorial's exp(-q):\n"
+	"               gaussian (default), laplace, cauchy or imq\n"
 	"  --dtype T    f32 or f64 (default f64 where the device has it)\n"
 	"  --device D   device index or name substring (see anisocl devices)\n"
 	"  --quiet      do not print the library's notes (see anisocl sum --help)\n"
@@ -35,18 +39,21 @@ static const char demo_usage[] =
 struct demo_options {
 	const char *dir, *dtype, *device;
 	int quiet;
+	aniso_options formula;
 };
 
 static int parse_options(int argc, char **argv, struct demo_options *opt)
 {
 	static const struct option long_options[] = {
+		{"kernel", required_argument, NULL, 'k'},
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}};
-	int c;
+	int c, status;
 
+	aniso_options_init(&opt->formula);
 	opt->dir = "anisocl-demo";
 	opt->dtype = NULL;
 	opt->device = NULL;
@@ -58,6 +65,11 @@ static int parse_options(int argc, char **argv, struct demo_options *opt)
 		case 't': opt->dtype = optarg; break;
 		case 'd': opt->device = optarg; break;
 		case 'q': opt->quiet = 1; break;
+		case 'k':
+			status = cli_parse_kernel(optarg, &opt->formula);
+			if (status != CLI_OK)
+				return status;
+			break;
 		case 'h':
 			fputs(demo_usage, stdout);
 			return -1;
@@ -67,8 +79,9 @@ static int parse_options(int argc, char **argv, struct demo_options *opt)
 	}
 	if (optind < argc)
 		return cli_fail(CLI_USAGE, "demo: unexpected argument '%s'", argv[optind]);
-	if (opt->dtype && strcmp(opt->dtype, "f32") != 0 && strcmp(opt->dtype, "f64") != 0)
-		return cli_fail(CLI_USAGE, "--dtype: '%s' is not f32 or f64", opt->dtype);
+	status = cli_check_dtype(opt->dtype);
+	if (status != CLI_OK)
+		return status;
 	if (opt->dir[0] == '\0')
 		return cli_fail(CLI_USAGE, "demo: -o needs a folder name");
 	return CLI_OK;
@@ -92,8 +105,8 @@ static void *from_doubles(const double *src, size_t count, aniso_dtype dtype)
 }
 
 /* One panel's grid, in dtype, into values (TUTORIAL_RES^2 elements). */
-static int evaluate_case(aniso_ctx *ctx, aniso_dtype dtype, const struct tutorial_case *tc,
-			 struct cli_notes *notes, void *values)
+static int evaluate_case(aniso_ctx *ctx, aniso_dtype dtype, const aniso_options *formula,
+			 const struct tutorial_case *tc, struct cli_notes *notes, void *values)
 {
 	aniso_shape shape;
 	void *y = from_doubles(&tutorial_y[0][0], TUTORIAL_N * 2, dtype);
@@ -111,7 +124,7 @@ static int evaluate_case(aniso_ctx *ctx, aniso_dtype dtype, const struct tutoria
 	shape.gamma_rows = tc->rows;
 	shape.gamma_var = tc->rows == 1 ? ANISO_GAMMA_FIXED : ANISO_GAMMA_PER_J;
 	shape.dtype = dtype;
-	code = grid_evaluate(ctx, &shape, TUTORIAL_RES, y, b, gamma, values);
+	code = grid_evaluate(ctx, &shape, formula, TUTORIAL_RES, y, b, gamma, values);
 	if (code != ANISO_OK)
 		status = cli_library_fail(ctx, tc->title, code);
 	else
@@ -186,7 +199,7 @@ int cli_demo(int argc, char **argv)
 			status = cli_fail(CLI_DEVICE, "out of memory");
 			goto cleanup;
 		}
-		status = evaluate_case(ctx, dtype, &tutorial_cases[k], &notes, values[k]);
+		status = evaluate_case(ctx, dtype, &opt.formula, &tutorial_cases[k], &notes, values[k]);
 		if (status != CLI_OK)
 			goto cleanup;
 		drawn[k] = grid_to_double(values[k], cells, dtype);
@@ -201,8 +214,9 @@ int cli_demo(int argc, char **argv)
 	status = make_folder(opt.dir);
 	if (status != CLI_OK)
 		goto cleanup;
-	printf("anisocl demo: KeOps anisotropic kernels tutorial on %s (%s)\n",
-	       aniso_ctx_device_name(ctx), dtype == ANISO_FLOAT64 ? "float64" : "float32");
+	printf("anisocl demo: KeOps anisotropic kernels tutorial on %s (%s, %s kernel)\n",
+	       aniso_ctx_device_name(ctx), dtype == ANISO_FLOAT64 ? "float64" : "float32",
+	       aniso_kernel_name(opt.formula.kernel));
 	for (k = 0; k < TUTORIAL_CASES; ++k) {
 		path = join_path(opt.dir, tutorial_cases[k].stem, ".npy");
 		if (!path) {

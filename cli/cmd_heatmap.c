@@ -14,6 +14,7 @@
 #include "grid.h"
 #include "inputs.h"
 #include "npy_file.h"
+#include "options.h"
 #include "shapes.h"
 
 /* 4096^2 points is 16.7 M: more than any screen shows. */
@@ -22,9 +23,9 @@
 static const char heatmap_usage[] =
 	"Usage: anisocl heatmap -y Y.npy -b B.npy -g GAMMA.npy [-o FIG.png]\n"
 	"                       [--values V.npy] [--gamma-var fixed|i|j] [--res 100]\n"
-	"                       [--title TEXT] [--dtype f32|f64] [--device D]\n"
-	"                       [--quiet]\n"
-	"Samples x -> sum_j b_j exp(-(x - y_j)^T G (x - y_j)) on the res x res cell\n"
+	"                       [--title TEXT] [--kernel F] [--dtype f32|f64]\n"
+	"                       [--device D] [--quiet]\n"
+	"Samples x -> sum_j b_j f((x - y_j)^T G (x - y_j)) on the res x res cell\n"
 	"centres of the unit square and draws it as imshow(-heatmap, cmap=RdBu,\n"
 	"vmin=-1, vmax=1, origin='lower', extent=(0,1,0,1), bilinear): 1 is dark\n"
 	"red, 0 near white, -1 dark blue.\n"
@@ -35,6 +36,7 @@ static const char heatmap_usage[] =
 	"  --res R         grid side, 1 to 4096 (default 100)\n"
 	"  -o FIG.png      the picture\n"
 	"  --values V.npy  the raw grid, shape (R, R), row r = y-coordinate index\n"
+	CLI_KERNEL_HELP
 	"  --quiet         do not print the library's notes (see anisocl sum --help)\n"
 	"At least one of -o and --values is needed.\n"
 	"Exit codes: 0 ok, 1 usage, 2 input file, 3 dtype/shape, 4 device,\n"
@@ -44,6 +46,7 @@ struct heatmap_options {
 	const char *y, *b, *gamma, *png, *values, *title, *dtype, *device;
 	int gamma_var, quiet;
 	size_t res;
+	aniso_options formula;
 };
 
 static int parse_res(const char *text, size_t *res)
@@ -62,6 +65,7 @@ static int parse_options(int argc, char **argv, struct heatmap_options *opt)
 {
 	static const struct option long_options[] = {
 		{"gamma-var", required_argument, NULL, 'v'},
+		{"kernel", required_argument, NULL, 'k'},
 		{"res", required_argument, NULL, 'r'},
 		{"values", required_argument, NULL, 'V'},
 		{"title", required_argument, NULL, 'T'},
@@ -75,6 +79,7 @@ static int parse_options(int argc, char **argv, struct heatmap_options *opt)
 	memset(opt, 0, sizeof(*opt));
 	opt->gamma_var = CLI_GAMMA_VAR_DEFAULT;
 	opt->res = 100;
+	aniso_options_init(&opt->formula);
 	opterr = 0;
 	while (status == CLI_OK &&
 	       (c = getopt_long(argc, argv, ":y:b:g:o:h", long_options, NULL)) != -1) {
@@ -90,6 +95,7 @@ static int parse_options(int argc, char **argv, struct heatmap_options *opt)
 		case 'q': opt->quiet = 1; break;
 		case 'r': status = parse_res(optarg, &opt->res); break;
 		case 'v': status = cli_parse_gamma_var(optarg, &opt->gamma_var); break;
+		case 'k': status = cli_parse_kernel(optarg, &opt->formula); break;
 		case 'h':
 			fputs(heatmap_usage, stdout);
 			return -1;
@@ -109,9 +115,7 @@ static int parse_options(int argc, char **argv, struct heatmap_options *opt)
 	if (opt->png && !figure_available())
 		return cli_fail(CLI_USAGE, "heatmap: this anisocl was built without cairo, so -o "
 					   "cannot draw; use --values");
-	if (opt->dtype && strcmp(opt->dtype, "f32") != 0 && strcmp(opt->dtype, "f64") != 0)
-		return cli_fail(CLI_USAGE, "--dtype: '%s' is not f32 or f64", opt->dtype);
-	return CLI_OK;
+	return cli_check_dtype(opt->dtype);
 }
 
 int cli_heatmap(int argc, char **argv)
@@ -160,7 +164,8 @@ int cli_heatmap(int argc, char **argv)
 		status = cli_fail(CLI_DEVICE, "out of memory for a %zu x %zu grid", opt.res, opt.res);
 		goto cleanup;
 	}
-	code = grid_evaluate(ctx, &shape, opt.res, values[0], values[1], values[2], grid);
+	code = grid_evaluate(ctx, &shape, &opt.formula, opt.res, values[0], values[1], values[2],
+			     grid);
 	if (code != ANISO_OK) {
 		status = cli_library_fail(ctx, "the heatmap's kernel sum", code);
 		goto cleanup;

@@ -12,13 +12,14 @@
 #include "context.h"
 #include "inputs.h"
 #include "npy_file.h"
+#include "options.h"
 #include "shapes.h"
 
 static const char sum_usage[] =
 	"Usage: anisocl sum -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
-	"                   [--gamma-var fixed|i|j] [--dtype f32|f64]\n"
+	"                   [--gamma-var fixed|i|j] [--kernel F] [--dtype f32|f64]\n"
 	"                   [--device D] [--time] [--check-gamma] [--quiet]\n"
-	"  out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) b_j\n"
+	"  out_i = sum_j f(q_ij) b_j,  q_ij = (x_i - y_j)^T G (x_i - y_j)\n"
 	"  -x X.npy       points x, shape (M, D)\n"
 	"  -y Y.npy       points y, shape (N, D)\n"
 	"  -b B.npy       weights, shape (N, E), or (N,) for E = 1 and OUT (M,)\n"
@@ -30,6 +31,7 @@ static const char sum_usage[] =
 	"  --gamma-var V  read a (rows, K) GAMMA as fixed (rows = 1), per i\n"
 	"                 (rows = M) or per j (rows = N)\n"
 	"  -o OUT.npy     the result, shape (M, E), dtype of the inputs\n"
+	CLI_KERNEL_HELP
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
 	"                 must share one dtype, <f4 or <f8)\n"
 	"  --device D     device index or name substring (see anisocl devices)\n"
@@ -44,12 +46,14 @@ static const char sum_usage[] =
 struct sum_options {
 	const char *x, *y, *b, *gamma, *out, *dtype, *device;
 	int gamma_var, time, check_gamma, quiet;
+	aniso_options formula;
 };
 
 static int parse_options(int argc, char **argv, struct sum_options *opt)
 {
 	static const struct option long_options[] = {
 		{"gamma-var", required_argument, NULL, 'v'},
+		{"kernel", required_argument, NULL, 'k'},
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
 		{"time", no_argument, NULL, 'T'},
@@ -61,6 +65,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 
 	memset(opt, 0, sizeof(*opt));
 	opt->gamma_var = CLI_GAMMA_VAR_DEFAULT;
+	aniso_options_init(&opt->formula);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":x:y:b:g:o:h", long_options, NULL)) != -1) {
 		switch (c) {
@@ -79,6 +84,11 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 			if (status != CLI_OK)
 				return status;
 			break;
+		case 'k':
+			status = cli_parse_kernel(optarg, &opt->formula);
+			if (status != CLI_OK)
+				return status;
+			break;
 		case 'h':
 			fputs(sum_usage, stdout);
 			return -1;
@@ -92,9 +102,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		return cli_fail(CLI_USAGE, "sum: %s is required (try anisocl sum --help)",
 				!opt->x ? "-x X.npy" : !opt->y ? "-y Y.npy" : !opt->b ? "-b B.npy"
 				: !opt->gamma ? "-g GAMMA.npy" : "-o OUT.npy");
-	if (opt->dtype && strcmp(opt->dtype, "f32") != 0 && strcmp(opt->dtype, "f64") != 0)
-		return cli_fail(CLI_USAGE, "--dtype: '%s' is not f32 or f64", opt->dtype);
-	return CLI_OK;
+	return cli_check_dtype(opt->dtype);
 }
 
 static double seconds_now(void)
@@ -111,8 +119,8 @@ static double seconds_now(void)
  * compute.  The kernels depend on D, E, K, the gamma mode and the dtype,
  * not on M or N, so this builds exactly what the real call uses.
  */
-static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, void *const values[4], void *out,
-		   struct cli_notes *notes, double *seconds)
+static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *formula,
+		   void *const values[4], void *out, struct cli_notes *notes, double *seconds)
 {
 	aniso_shape one = *shape;
 	double start = seconds_now();
@@ -126,10 +134,10 @@ static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, void *const values[
 	one.gamma_rows = 1;
 	/* the first row of everything is a valid 1 x 1 problem; out is
 	 * overwritten by the real call afterwards */
-	code = aniso_sum(ctx, &one, values[0], values[1], values[2], values[3], out);
+	code = aniso_sum_ex(ctx, &one, formula, values[0], values[1], values[2], values[3], out);
 	*seconds = seconds_now() - start;
 	if (code != ANISO_OK)
-		return cli_library_fail(ctx, "aniso_sum (warm-up for --time)", code);
+		return cli_library_fail(ctx, "aniso_sum_ex (warm-up for --time)", code);
 	/* the build happens here, so its notes are left by this call */
 	cli_print_notes(ctx, notes);
 	return CLI_OK;
@@ -209,26 +217,27 @@ int cli_sum(int argc, char **argv)
 		goto cleanup;
 	}
 	if (opt.time) {
-		status = warm_up(ctx, &shape, values, out, &notes, &warm_up_seconds);
+		status = warm_up(ctx, &shape, &opt.formula, values, out, &notes, &warm_up_seconds);
 		if (status != CLI_OK)
 			goto cleanup;
 	}
 	start = seconds_now();
-	code = aniso_sum(ctx, &shape, values[0], values[1], values[2], values[3], out);
+	code = aniso_sum_ex(ctx, &shape, &opt.formula, values[0], values[1], values[2], values[3],
+			    out);
 	elapsed = seconds_now() - start;
 	if (code != ANISO_OK) {
-		status = cli_library_fail(ctx, "aniso_sum", code);
+		status = cli_library_fail(ctx, "aniso_sum_ex", code);
 		goto cleanup;
 	}
 	cli_print_notes(ctx, &notes);
 	if (opt.time)
 		fprintf(stderr,
-			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s) on %s: "
+			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s, %s) on %s: "
 			"%.6f s, %.3g pairs/s, host-device copies included (kernel build and "
 			"first call: %.3f s, not counted)\n",
 			shape.M, shape.N, shape.D, shape.E, shape.K,
 			shape.dtype == ANISO_FLOAT64 ? "float64" : "float32",
-			aniso_ctx_device_name(ctx), elapsed,
+			aniso_kernel_name(opt.formula.kernel), aniso_ctx_device_name(ctx), elapsed,
 			elapsed > 0 ? (double)shape.M * (double)shape.N / elapsed : 0.0,
 			warm_up_seconds);
 	out_shape[0] = shape.M;

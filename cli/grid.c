@@ -5,8 +5,8 @@
 
 #include "grid.h"
 
-int grid_evaluate(aniso_ctx *ctx, const aniso_shape *shape, size_t res,
-		  const void *y, const void *b, const void *gamma, void *values)
+int grid_evaluate(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
+		  size_t res, const void *y, const void *b, const void *gamma, void *values)
 {
 	aniso_shape grid_shape = *shape;
 	void *x = NULL;
@@ -40,7 +40,7 @@ int grid_evaluate(aniso_ctx *ctx, const aniso_shape *shape, size_t res,
 			}
 		}
 	}
-	code = aniso_sum(ctx, &grid_shape, x, y, b, gamma, values);
+	code = aniso_sum_ex(ctx, &grid_shape, options, x, y, b, gamma, values);
 cleanup:
 	free(x);
 	return code;

@@ -19,6 +19,8 @@ bin_PROGRAMS += anisocl
 anisocl_SOURCES = \
 	cli/cli.h \
 	cli/main.c \
+	cli/options.h \
+	cli/options.c \
 	cli/inputs.h \
 	cli/inputs.c \
 	cli/shapes.h \

@@ -125,8 +125,9 @@ run "$program" --help
 	grep -q '^  4  device' stdout && grep -q '^  1  usage' stdout
 ok $? "--help exits 0 and documents exit codes 0 to 5"
 run "$program" sum --help
-[ "$rc" -eq 0 ] && grep -q 'gamma-var' stdout && grep -q 'Exit codes' stdout && grep -q -- '--quiet' stdout
-ok $? "sum --help exits 0 and describes --gamma-var, --quiet and the exit codes"
+[ "$rc" -eq 0 ] && grep -q 'gamma-var' stdout && grep -q 'Exit codes' stdout && grep -q -- '--quiet' stdout &&
+	grep -q -- '--kernel F' stdout && grep -q 'laplace exp(-sqrt q)' stdout
+ok $? "sum --help exits 0 and describes --gamma-var, --kernel, --quiet and the exit codes"
 run "$program"
 [ "$rc" -eq 1 ]
 ok $? "no command: exit 1"
@@ -139,6 +140,14 @@ fails 1 "bad --gamma-var" "--gamma-var: 'k' is not fixed, i or j" \
 	"$program" sum -x x.npy $sum_args --gamma-var k -o out.npy
 fails 1 "bad --dtype" "--dtype: 'f16' is not f32 or f64" \
 	"$program" sum -x x.npy $sum_args --dtype f16 -o out.npy
+fails 1 "heatmap bad --dtype" "--dtype: 'f16' is not f32 or f64" \
+	"$program" heatmap $sum_args --dtype f16 --values v.npy
+fails 1 "demo bad --dtype" "--dtype: 'f16' is not f32 or f64" "$program" demo --dtype f16
+fails 1 "bad --kernel" "--kernel: 'Gauss' is not gaussian, laplace, cauchy or imq" \
+	"$program" sum -x x.npy $sum_args --kernel Gauss -o out.npy
+fails 1 "heatmap bad --kernel" "--kernel: 'rbf' is not gaussian" \
+	"$program" heatmap $sum_args --kernel rbf --values v.npy
+fails 1 "demo bad --kernel" "--kernel: '' is not gaussian" "$program" demo --kernel ""
 fails 1 "heatmap without output" "give -o FIG.png, --values V.npy or both" \
 	"$program" heatmap $sum_args
 fails 1 "heatmap --res 0" "--res: '0'" "$program" heatmap $sum_args --res 0 --values v.npy

@@ -165,6 +165,7 @@ struct sum_case {
 	const char *dtype_flag;     /* NULL, "f32" or "f64" */
 	size_t x_elem_size;  /* 0: elem_size; else X stored with this size */
 	struct layout x_how, y_how, b_how, g_how;
+	const char *kernel;  /* --kernel, NULL for the default (Gaussian) */
 };
 
 static void run_case(const struct sum_case *tc)
@@ -213,13 +214,24 @@ static void run_case(const struct sum_case *tc)
 		b[i] = stored(stored(b[i], tc->elem_size), out_elem);
 	for (i = 0; i < rows * tc->K; ++i)
 		g[i] = stored(stored(g[i], tc->elem_size), out_elem);
-	reference_sum(tc->M, tc->N, tc->D, tc->E, tc->K, tc->gamma_var, x, y, b, g, ref, scale);
+	{
+		aniso_kernel profile = ANISO_KERNEL_GAUSSIAN;
+
+		if (tc->kernel && aniso_kernel_from_name(tc->kernel, &profile) != ANISO_OK) {
+			++test_count;
+			tap_ok(0, "%s: unknown kernel %s in the test table", tc->name, tc->kernel);
+			goto cleanup;
+		}
+		reference_sum_profile((int)profile, tc->M, tc->N, tc->D, tc->E, tc->K,
+				      tc->gamma_var, x, y, b, g, ref, scale);
+	}
 
 	snprintf(path, sizeof(path), "%s/out.npy", work_dir);
 	remove(path);
-	snprintf(args, sizeof(args), "sum -x x.npy -y y.npy -b b.npy -g g.npy -o out.npy%s%s%s%s",
+	snprintf(args, sizeof(args), "sum -x x.npy -y y.npy -b b.npy -g g.npy -o out.npy%s%s%s%s%s%s",
 		 tc->gamma_var_flag ? " --gamma-var " : "", tc->gamma_var_flag ? tc->gamma_var_flag : "",
-		 tc->dtype_flag ? " --dtype " : "", tc->dtype_flag ? tc->dtype_flag : "");
+		 tc->dtype_flag ? " --dtype " : "", tc->dtype_flag ? tc->dtype_flag : "",
+		 tc->kernel ? " --kernel " : "", tc->kernel ? tc->kernel : "");
 	code = run_program(args);
 	++test_count;
 	if (!tap_ok(code == 0, "%s: anisocl %s exits 0", tc->name, args)) {
@@ -297,6 +309,15 @@ static const struct sum_case cases[] = {
 	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
 	{"M = 0 gives an empty (0, E)", 0, 4, 2, 3, 2, 0, 1, 2, NULL, 4, NULL, 0,
 	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	/* the other radial profiles */
+	{"f64 per-j full --kernel laplace", 23, 41, 3, 2, 9, 2, 2, 2, "j", 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "laplace"},
+	{"f32 fixed diagonal --kernel cauchy", 30, 20, 2, 1, 2, 0, 1, 1, NULL, 4, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "cauchy"},
+	{"f64 per-i isotropic --kernel imq", 17, 33, 4, 3, 1, 1, 2, 2, "i", 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "imq"},
+	{"f32 fixed isotropic --kernel gaussian (the default, spelled)", 12, 14, 2, 1, 1, 0, 0, 1,
+	 NULL, 4, NULL, 0, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "gaussian"},
 };
 
 int main(void)

@@ -1,0 +1,25 @@
+/* Parsing the values of options that several subcommands share. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cli.h"
+#include "options.h"
+
+int cli_check_dtype(const char *text)
+{
+	if (text && strcmp(text, "f32") != 0 && strcmp(text, "f64") != 0)
+		return cli_fail(CLI_USAGE, "--dtype: '%s' is not f32 or f64", text);
+	return CLI_OK;
+}
+
+int cli_parse_kernel(const char *text, aniso_options *options)
+{
+	aniso_kernel kernel;
+
+	if (aniso_kernel_from_name(text, &kernel) != ANISO_OK)
+		return cli_fail(CLI_USAGE, "--kernel: '%s' is not gaussian, laplace, cauchy or imq",
+				text);
+	options->kernel = kernel;
+	return CLI_OK;
+}

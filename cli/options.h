@@ -1,0 +1,20 @@
+/* The values of options that several subcommands take: --dtype and
+ * --kernel.  Each parser prints one error line naming the option and what
+ * it accepts, and returns CLI_USAGE; CLI_OK otherwise. */
+#ifndef ANISOCL_CLI_OPTIONS_H
+#define ANISOCL_CLI_OPTIONS_H
+
+#include "anisocl.h"
+
+/* --dtype: "f32" or "f64" (text itself is kept: cli_inputs_load reads it). */
+int cli_check_dtype(const char *text);
+
+/* --kernel: gaussian, laplace, cauchy or imq, into options->kernel. */
+int cli_parse_kernel(const char *text, aniso_options *options);
+
+/* The usage lines of --kernel, shared by every subcommand's help. */
+#define CLI_KERNEL_HELP                                                        \
+	"  --kernel F     the radial profile f(q): gaussian exp(-q) (default),\n" \
+	"                 laplace exp(-sqrt q), cauchy 1/(1+q), imq 1/sqrt(1+q)\n"
+
+#endif
