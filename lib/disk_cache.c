@@ -236,7 +236,7 @@ int aniso_disk_cache_store(const char *dir, const char *key,
 	unsigned char header[HEADER_BYTES];
 	size_t key_len = strlen(key), tmp_size;
 	FILE *file = NULL;
-	int err = ANISO_ERR_KERNEL_SOURCE, written = 0;
+	int err = ANISO_ERR_KERNEL_SOURCE, written = 0, fd = -1;
 
 	snprintf(why, why_size, "out of host memory");
 	if (!path)
@@ -246,11 +246,18 @@ int aniso_disk_cache_store(const char *dir, const char *key,
 	tmp = malloc(tmp_size);
 	if (!tmp)
 		goto out;
-	/* Unique per process and call: two writers never share a temp file. */
+	/* Unique per process and call: two writers never share a temp file.
+	 * O_EXCL | O_NOFOLLOW: a file or link already at that name (left by a
+	 * crash, or planted) is never written through. */
 	snprintf(tmp, tmp_size, "%s.%ld.%p.tmp", path, (long)getpid(), (void *)&header);
-	file = fopen(tmp, "wb");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	file = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (!file) {
 		snprintf(why, why_size, "cannot create %s: %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			(void)remove(tmp);
+		}
 		goto out;
 	}
 	memcpy(header, MAGIC, sizeof(MAGIC));
