@@ -16,7 +16,8 @@ enum cli_exit {
 	CLI_INPUT = 2,  /* an input file is missing, unreadable or not .npy */
 	CLI_SHAPE = 3,  /* dtypes or shapes that do not fit together        */
 	CLI_DEVICE = 4, /* no device, or the library or OpenCL failed       */
-	CLI_OUTPUT = 5  /* an output file could not be written              */
+	CLI_OUTPUT = 5, /* an output file could not be written              */
+	CLI_NOT_CONVERGED = 6 /* `solve` did not reach its tolerance        */
 };
 
 /* Print "anisocl: <message>" as one line on stderr and return code. */
@@ -30,5 +31,6 @@ int cli_devices(int argc, char **argv);
 int cli_sum(int argc, char **argv);
 int cli_heatmap(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_solve(int argc, char **argv);
 
 #endif

@@ -39,6 +39,7 @@ anisocl_SOURCES = \
 	cli/tutorial.c \
 	cli/cmd_devices.c \
 	cli/cmd_sum.c \
+	cli/cmd_solve.c \
 	cli/cmd_heatmap.c \
 	cli/cmd_demo.c
 anisocl_CFLAGS = $(AM_CFLAGS) $(CAIRO_CFLAGS)

@@ -11,19 +11,24 @@
 
 static const char usage_text[] =
 	"Usage: anisocl COMMAND [OPTIONS]\n"
-	"Anisotropic Gaussian kernel sums on an OpenCL device:\n"
-	"    out_i = sum_j exp(-(x_i - y_j)^T G (x_i - y_j)) b_j\n"
+	"Anisotropic kernel sums on an OpenCL device:\n"
+	"    out_i = sum_j f((x_i - y_j)^T G (x_i - y_j)) b_j,  f(q) = exp(-q) by default\n"
 	"\n"
 	"Commands:\n"
 	"  devices   list the OpenCL platforms and devices, and the default one\n"
 	"  sum       -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
-	"            [--gamma-var fixed|i|j] [--dtype f32|f64] [--device D] [--time]\n"
-	"            [--check-gamma] [--quiet]\n"
+	"            [--gamma-var fixed|i|j] [--kernel F] [--dtype f32|f64]\n"
+	"            [--device D] [--time] [--check-gamma] [--quiet]\n"
 	"  heatmap   -y Y.npy -b B.npy -g GAMMA.npy [--gamma-var fixed|i|j]\n"
 	"            [--res 100] [-o FIG.png] [--values V.npy] [--title T]\n"
-	"            [--dtype f32|f64] [--device D] [--quiet]\n"
-	"  demo      [-o DIR] [--device D] [--quiet]: the six kernels of the KeOps\n"
-	"            anisotropic kernels tutorial, as one figure and .npy values\n"
+	"            [--kernel F] [--dtype f32|f64] [--device D] [--quiet]\n"
+	"  demo      [-o DIR] [--kernel F] [--device D] [--quiet]: the six kernels\n"
+	"            of the KeOps anisotropic kernels tutorial, as one figure and\n"
+	"            .npy values\n"
+	"  solve     -x X.npy -b B.npy -g GAMMA.npy --lambda L -o A.npy [--tol T]\n"
+	"            [--max-iter N] [--kernel F] [--dtype f32|f64] [--device D]\n"
+	"            [--quiet]: (K + L I) a = b by conjugate gradients\n"
+	"--kernel F: the radial profile f, gaussian (default), laplace, cauchy or imq.\n"
 	"Run `anisocl COMMAND --help` for the details of one command.\n"
 	"\n"
 	"Devices: --device takes an index or a name substring from `anisocl\n"
@@ -43,6 +48,7 @@ static const char usage_text[] =
 	"  4  device or library error (no OpenCL device, no float64, OpenCL\n"
 	"     failure)\n"
 	"  5  output error (an output file or folder could not be written)\n"
+	"  6  `solve` did not reach its tolerance within its iteration cap\n"
 	"On any failure one line on stderr says what and where.  Every output\n"
 	"is written to a temporary file in its folder and renamed into place\n"
 	"when complete, so none is ever left half-written; a failed `sum`\n"
@@ -97,6 +103,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(command, "devices") == 0)
 		return cli_devices(argc - 1, argv + 1);
+	if (strcmp(command, "solve") == 0)
+		return cli_solve(argc - 1, argv + 1);
 	if (strcmp(command, "sum") == 0)
 		return cli_sum(argc - 1, argv + 1);
 	if (strcmp(command, "heatmap") == 0)

@@ -93,7 +93,9 @@ ANISO_API const char *aniso_version_string(void);
 	XX(ERR_NO_MEMORY, -13, "host memory allocation failed")                \
 	XX(ERR_KERNEL_SOURCE, -14, "a kernel source file could not be read")   \
 	XX(ERR_SHAPE, -15, "array shapes do not agree")                        \
-	XX(ERR_BAD_ARG, -16, "an argument has an invalid value")
+	XX(ERR_BAD_ARG, -16, "an argument has an invalid value")              \
+	XX(ERR_NOT_CONVERGED, -17,                                             \
+	   "the iterative solve did not reach its tolerance")
 
 typedef enum {
 #define ANISO_ERRNO_ENUM_(name, value, text) ANISO_##name = value,
@@ -342,6 +344,49 @@ ANISO_API int aniso_sum_arrays_ex(aniso_ctx *ctx, const aniso_options *options,
 				  const aniso_array *x, const aniso_array *y,
 				  const aniso_array *b, const aniso_array *gamma,
 				  aniso_gamma_var gamma_var, aniso_array *out);
+
+/* ------------------------------------------------------------------ */
+/* Kernel solves: (K + lambda I) a = b                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Solve (K + lambda I) a = b for a, where K_ij = f(q(x_i, x_j)) is the
+ * kernel matrix of the points x with themselves (f the profile of options,
+ * NULL: Gaussian), by conjugate gradients: kernel ridge regression, the
+ * posterior mean of a Gaussian process, RBF interpolation.  The N x N
+ * matrix is never built: each iteration is one kernel sum on the device
+ * (all E columns at once); the vectors of the iteration live on the host
+ * in double.
+ *
+ * shape: M = N (the number of points), D, E (columns of b), K, gamma_var
+ * ANISO_GAMMA_FIXED with gamma_rows = 1, dtype of x, gamma, b and a.  A
+ * per-point gamma makes K non-symmetric, where conjugate gradients do not
+ * apply: refused (ANISO_ERR_BAD_GAMMA_VAR).  gamma must give a positive
+ * semi-definite metric (aniso_gamma_check); with it every profile of
+ * aniso_kernel is a positive-definite kernel, so K + lambda I is symmetric
+ * positive definite for lambda > 0.
+ *
+ * Stops when every column's relative residual ||(K + lambda I) a - b|| /
+ * ||b|| is at most tol (checked on the true residual, recomputed with one
+ * more product, not only on the recurrence), or after max_iter iterations.
+ * iterations and residuals (E entries each, either may be NULL) receive
+ * each column's iteration count and final relative residual, also on
+ * ANISO_ERR_NOT_CONVERGED.  A column b = 0 gives a = 0 with no iteration.
+ * float32 products limit the reachable residual to about 1e-7 (use
+ * float64 for tighter tolerances).
+ *
+ * Errors: ANISO_ERR_BAD_ARG for lambda <= 0 or not finite, tol <= 0 or not
+ * finite, max_iter = 0, or a gamma that is not PSD (the message names the
+ * row); ANISO_ERR_SHAPE for M != N; ANISO_ERR_NOT_CONVERGED when tol is
+ * not reached within max_iter (the message gives the worst residual).  a is
+ * written only on success.  No preconditioner: Jacobi's is the identity
+ * here (the diagonal is f(0) + lambda for every row).
+ */
+ANISO_API int aniso_solve(aniso_ctx *ctx, const aniso_shape *shape,
+			  const aniso_options *options, const void *x,
+			  const void *gamma, const void *b, double lambda,
+			  double tol, size_t max_iter, void *a,
+			  size_t *iterations, double *residuals);
 
 /* ------------------------------------------------------------------ */
 /* Devices                                                             */

@@ -98,6 +98,10 @@ npy y4.npy '<f8' '(4, 2)' 64
 npy b4.npy '<f8' '(4,)' 32
 npy g_44.npy '<f8' '(4, 2)' 64
 npy g_one.npy '<f8' '(1,)' 8
+# -1.0 and e0 = (1, 0, 0, 0), little-endian doubles
+npy g_neg.npy '<f8' '()' 0 && printf '\000\000\000\000\000\000\360\277' >>g_neg.npy
+npy b_e0.npy '<f8' '(4,)' 0 && printf '\000\000\000\000\000\000\360\077' >>b_e0.npy &&
+	dd if=/dev/zero bs=1 count=24 2>/dev/null >>b_e0.npy
 # D = 2^32: no data (M = N = 0), but D*D overflows a 64-bit size_t
 npy x_wide.npy '<f8' '(0, 4294967296)' 0
 npy y_wide.npy '<f8' '(0, 4294967296)' 0
@@ -148,6 +152,31 @@ fails 1 "bad --kernel" "--kernel: 'Gauss' is not gaussian, laplace, cauchy or im
 fails 1 "heatmap bad --kernel" "--kernel: 'rbf' is not gaussian" \
 	"$program" heatmap $sum_args --kernel rbf --values v.npy
 fails 1 "demo bad --kernel" "--kernel: '' is not gaussian" "$program" demo --kernel ""
+"$program" solve --help >stdout 2>stderr
+grep -q -- '--lambda L' stdout && grep -q '6 did not converge' stdout
+ok $? "solve --help describes --lambda and exit code 6"
+fails 1 "solve without --lambda" "--lambda L is required" \
+	"$program" solve -x x.npy -b b4.npy -g g.npy -o a.npy
+fails 1 "solve --lambda 0" "--lambda: '0' is not > 0" \
+	"$program" solve -x x.npy -b b4.npy -g g.npy --lambda 0 -o a.npy
+fails 1 "solve --lambda not a number" "--lambda: 'one' is not a finite number" \
+	"$program" solve -x x.npy -b b4.npy -g g.npy --lambda one -o a.npy
+fails 1 "solve --max-iter 0" "--max-iter: '0' is not a whole number" \
+	"$program" solve -x x.npy -b b4.npy -g g.npy --lambda 1 --max-iter 0 -o a.npy
+fails 1 "solve --gamma-var j" "--gamma-var: solve takes only fixed" \
+	"$program" solve -x x.npy -b b4.npy -g g.npy --lambda 1 --gamma-var j -o a.npy
+fails 3 "solve with a gamma row per point" "g_44.npy (-g): shape (4, 2) has a row per point" \
+	"$program" solve -x x.npy -b b4.npy -g g_44.npy --lambda 1 -o a.npy
+fails 3 "solve with a gamma that is not PSD" "g_neg.npy (-g): not a positive semi-definite metric" \
+	"$program" solve -x x.npy -b b4.npy -g g_neg.npy --lambda 1 -o a.npy
+fails 3 "solve with B of the wrong length" "b.npy (-b)" \
+	"$program" solve -x x.npy -b b.npy -g g.npy --lambda 1 -o a.npy
+fails 6 "solve that does not converge" "b_e0.npy (-b): conjugate gradients did not reach tol = 1e-12 in 1 iterations" \
+	"$program" solve -x x.npy -b b_e0.npy -g g.npy --lambda 1e-3 --tol 1e-12 --max-iter 1 --quiet -o a.npy
+run "$program" solve -x x.npy -b b_e0.npy -g g.npy --lambda 1e-3 --tol 1e-12 --max-iter 5 -o a.npy
+[ "$rc" -eq 0 ] && [ -f a.npy ] && grep -q 'column 0: 2 iterations, relative residual' stderr
+ok $? "solve of (J + 1e-3 I) a = e0 (two eigenvalues): exit 0, 2 iterations reported"
+rm -f a.npy
 fails 1 "heatmap without output" "give -o FIG.png, --values V.npy or both" \
 	"$program" heatmap $sum_args
 fails 1 "heatmap --res 0" "--res: '0'" "$program" heatmap $sum_args --res 0 --values v.npy

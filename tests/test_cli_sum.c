@@ -1,4 +1,4 @@
-/* `anisocl sum` end to end: random .npy inputs written here, the program
+/* `anisocl sum` (and `anisocl solve`) end to end: random .npy inputs written here, the program
  * run as a user would run it, and its OUT.npy compared with the independent
  * double-precision reference, for fixed, per-i and per-j gamma of every K,
  * both dtypes, B of shape (N,) and (N, E), and inputs in Fortran order,
@@ -270,45 +270,104 @@ cleanup:
 	free(x);
 }
 
+/* `anisocl solve` end to end: A from the program, then ||(K + lambda I) A
+ * - B|| / ||B|| per column from the double reference, at most a little
+ * over the --tol asked (the reference's product differs from the
+ * library's by ~1e-15 relative). */
+static void run_solve(aniso_kernel kernel)
+{
+	enum { N = 200, D = 2, E = 2 };
+	const struct layout c_order = {'<', 0, 0};
+	const size_t x_shape[2] = {N, D}, b_shape[2] = {N, E}, g_shape[1] = {1};
+	double x[N * D], b[N * E], g[1] = {50.0}, ka[N * E], worst = 0;
+	char args[512], path[1200], err[256] = "";
+	struct npy_file out;
+	size_t i, e;
+	int ok;
+
+	memset(&out, 0, sizeof(out));
+	fill_uniform(x, N * D, 0.0, 1.0);
+	fill_uniform(b, N * E, -1.0, 1.0);
+	ok = write_npy("sx.npy", 8, c_order, x_shape, 2, x) == 0 &&
+	     write_npy("sb.npy", 8, c_order, b_shape, 2, b) == 0 &&
+	     write_npy("sg.npy", 8, c_order, g_shape, 1, g) == 0;
+	snprintf(args, sizeof(args), "solve -x sx.npy -b sb.npy -g sg.npy --lambda 0.5 --tol 1e-10 "
+		 "--kernel %s -o sa.npy", aniso_kernel_name(kernel));
+	ok = ok && run_program(args) == 0;
+	++test_count;
+	if (!tap_ok(ok, "anisocl %s exits 0", args)) {
+		show_stderr();
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/sa.npy", work_dir);
+	ok = npy_file_load(path, &out, err, sizeof(err)) == NPY_LOAD_OK &&
+	     out.array.itemsize == 8 && out.array.ndim == 2 && out.array.shape[0] == N &&
+	     out.array.shape[1] == E;
+	if (ok) {
+		double *a = npy_to_native(&out.array, 8);
+
+		ok = a != NULL;
+		if (ok)
+			reference_sum_profile((int)kernel, N, N, D, E, 1, 0, x, x, a, g, ka, NULL);
+		for (e = 0; ok && e < E; ++e) {
+			double r = 0, bn = 0;
+
+			for (i = 0; i < N; ++i) {
+				double t = ka[i * E + e] + 0.5 * a[i * E + e] - b[i * E + e];
+
+				r += t * t;
+				bn += b[i * E + e] * b[i * E + e];
+			}
+			worst = fmax(worst, sqrt(r / bn));
+		}
+		free(a);
+		ok = ok && worst <= 1.5e-10;
+	}
+	++test_count;
+	tap_ok(ok, "solve --kernel %s: A is (N, E) float64, ||(K + 0.5 I) A - B|| / ||B|| = %.2g "
+	       "by the reference (%s)", aniso_kernel_name(kernel), worst, err);
+	npy_file_free(&out);
+}
+
 static const struct sum_case cases[] = {
 	/* name, M, N, D, E, K, var, g ndim, b ndim, flag, size, dtype, x size, layouts */
 	{"f64 fixed diagonal (K,)", 37, 53, 3, 2, 3, 0, 1, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f64 fixed isotropic 0-d", 29, 31, 2, 1, 1, 0, 0, 1, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f64 fixed full (1, K) --gamma-var fixed", 17, 40, 3, 3, 9, 0, 2, 2, "fixed", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f64 per-i full, B (N,)", 41, 23, 3, 1, 9, 1, 2, 1, "i", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f64 per-i diagonal", 33, 65, 4, 2, 4, 1, 2, 2, "i", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f64 per-j isotropic (default for 2-d)", 64, 65, 2, 1, 1, 2, 2, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f64 per-j full --gamma-var j", 19, 129, 2, 2, 4, 2, 2, 2, "j", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f32 fixed full (K,)", 50, 70, 2, 2, 4, 0, 1, 2, NULL, 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f32 per-i isotropic, B (N,)", 31, 47, 3, 1, 1, 1, 2, 1, "i", 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f32 per-j diagonal", 45, 77, 3, 4, 3, 2, 2, 2, NULL, 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"f64 Fortran X, big-endian Y, v3.0 B, v2.0 gamma", 23, 37, 3, 2, 9, 2, 2, 2, NULL, 8, NULL,
-	 0, {'<', 1, 0}, {'>', 0, 0}, {'<', 0, 3}, {'<', 0, 2}},
+	 0, {'<', 1, 0}, {'>', 0, 0}, {'<', 0, 3}, {'<', 0, 2}, NULL},
 	{"f32 big-endian Fortran X, v3.0 Y, v2.0 gamma", 21, 18, 2, 1, 2, 1, 2, 1, "i", 4, NULL, 0,
-	 {'>', 1, 0}, {'<', 0, 3}, {'<', 0, 0}, {'<', 0, 2}},
+	 {'>', 1, 0}, {'<', 0, 3}, {'<', 0, 0}, {'<', 0, 2}, NULL},
 	{"mixed f64 X and f32 rest with --dtype f32", 26, 30, 2, 1, 4, 2, 2, 2, NULL, 4, "f32", 8,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"mixed f32 X and f64 rest with --dtype f64", 26, 30, 2, 1, 2, 0, 1, 2, NULL, 8, "f64", 4,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	/* rows = M (not N) without --gamma-var: per i, not an error */
 	{"f64 per-i full gamma, rows = M picks per i", 9, 14, 2, 2, 4, 1, 2, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"M = 1, N = 1", 1, 1, 2, 1, 1, 0, 0, 1, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"N = 0 gives zeros", 5, 0, 2, 2, 2, 0, 1, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	{"M = 0 gives an empty (0, E)", 0, 4, 2, 3, 2, 0, 1, 2, NULL, 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
 	/* the other radial profiles */
 	{"f64 per-j full --kernel laplace", 23, 41, 3, 2, 9, 2, 2, 2, "j", 8, NULL, 0,
 	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "laplace"},
@@ -344,6 +403,8 @@ int main(void)
 	tap_rng_seed(&rng, tap_seed_from_env());
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); ++k)
 		run_case(&cases[k]);
+	run_solve(ANISO_KERNEL_GAUSSIAN);
+	run_solve(ANISO_KERNEL_CAUCHY);
 	tap_plan(test_count);
 	snprintf(command, sizeof(command), "rm -rf '%s'", work_dir);
 	if (system(command) != 0)
