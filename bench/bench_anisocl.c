@@ -17,6 +17,9 @@
  *   latency   first sum in a fresh process, disk caches cold and warm
  *   accuracy  float32 against a float64 host reference, N = 1e6
  *   memory    peak resident memory for M = N = 1e6
+ *   grad      (not in the default list) each gradient (wrt x, y, b, gamma)
+ *             next to the forward sum of the same square problem, on
+ *             device arrays, alternating within each round
  */
 #include "config.h"
 
@@ -108,7 +111,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: bench_anisocl [--quick|--full] [options]\n"
-		"  --sections LIST   square,wide,skinny,host,latency,accuracy,memory (or all)\n"
+		"  --sections LIST   square,wide,skinny,host,latency,accuracy,memory (or all),\n"
+		"                    grad (gradients next to the sum, M = N = --sizes)\n"
 		"  --modes LIST      e.g. fixed-iso,per_j-full (default all nine)\n"
 		"  --dtypes LIST     f32,f64\n"
 		"  --dims LIST       e.g. 2,3,8\n"
@@ -1150,6 +1154,103 @@ static int self_path(char *buf, size_t size, const char *argv0)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Gradients next to the sum                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * For each mode, dtype, D and size: the forward sum and the four gradients
+ * on device arrays, one of each per round in the same order, so that the
+ * machine's drift (two cores shared with others) hits them alike; medians
+ * over the rounds.  The note gives each gradient's pairs/s as a fraction
+ * of the sum's, the figure bench/README.md quotes.  M = N, so the
+ * cotangent a (M x E) reuses b's numbers.
+ */
+#define GRAD_IMPLS 5
+
+static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape *s)
+{
+	static const char *const impls[GRAD_IMPLS] = {"anisocl-sum", "anisocl-grad-x",
+						      "anisocl-grad-y", "anisocl-grad-b",
+						      "anisocl-grad-gamma"};
+	struct bench_data data;
+	aniso_array *x = NULL, *y = NULL, *b = NULL, *g = NULL, *out[GRAD_IMPLS] = {NULL};
+	size_t rows[GRAD_IMPLS] = {s->M, s->M, s->N, s->N, s->gamma_rows};
+	size_t cols[GRAD_IMPLS] = {s->E, s->D, s->D, s->E, s->K};
+	double times[GRAD_IMPLS][64];
+	struct bench_stats st[GRAD_IMPLS];
+	int reps = o->reps < 64 ? o->reps : 64, err = 0, r, k;
+	char note[128];
+
+	if (bench_data_make(&data, s, SEED))
+		return;
+	err = aniso_array_create(ctx, s->dtype, s->M, s->D, data.x, &x) ||
+	      aniso_array_create(ctx, s->dtype, s->N, s->D, data.y, &y) ||
+	      aniso_array_create(ctx, s->dtype, s->N, s->E, data.b, &b) ||
+	      aniso_array_create(ctx, s->dtype, s->gamma_rows, s->K, data.gamma, &g);
+	for (k = 0; !err && k < GRAD_IMPLS; ++k)
+		err = aniso_array_create(ctx, s->dtype, rows[k], cols[k], NULL, &out[k]);
+	/* round -1 is the warm-up: it builds the programs */
+	for (r = -1; !err && r < reps; ++r)
+		for (k = 0; !err && k < GRAD_IMPLS; ++k) {
+			double t0 = bench_now();
+
+			err = k == 0 ? aniso_sum_arrays(ctx, x, y, b, g, s->gamma_var, out[0])
+				     : aniso_grad_arrays(ctx, NULL, (aniso_wrt)(k - 1), x, y, b, g,
+							 s->gamma_var, b, out[k]);
+			if (r >= 0)
+				times[k][r] = bench_now() - t0;
+		}
+	if (err) {
+		fprintf(stderr, "bench_anisocl: grad: %s: %s\n", aniso_err_name(err),
+			aniso_ctx_errmsg(ctx));
+		csv_row("grad", "anisocl", s, NULL, "failed", aniso_err_name(err));
+	} else {
+		for (k = 0; k < GRAD_IMPLS; ++k)
+			bench_stats_of(times[k], reps, &st[k]);
+		for (k = 0; k < GRAD_IMPLS; ++k) {
+			snprintf(note, sizeof(note), "%.2fx the sum's pairs/s, same rounds",
+				 st[0].median / st[k].median);
+			csv_row("grad", impls[k], s, &st[k], "ok", note);
+		}
+	}
+	for (k = GRAD_IMPLS; k-- > 0;)
+		aniso_array_free(out[k]);
+	aniso_array_free(g);
+	aniso_array_free(b);
+	aniso_array_free(y);
+	aniso_array_free(x);
+	bench_data_free(&data);
+}
+
+static void section_grad(aniso_ctx *ctx, const struct options *o)
+{
+	for (int dt = 0; dt < 2; ++dt) {
+		if (!(o->dtypes & (1u << dt)))
+			continue;
+		for (int var = 0; var < 3; ++var)
+			for (int kind = 0; kind < 3; ++kind) {
+				if (!(o->modes & (1u << (var * 3 + kind))))
+					continue;
+				for (size_t d = 0; d < o->n_dims; ++d)
+					for (size_t n = 0; n < o->n_sizes; ++n) {
+						const size_t D = o->dims[d], M = o->sizes[n];
+						const size_t K = bench_k_of((enum bench_kind)kind, D);
+						aniso_shape s = {M, M, D, o->E, K, var == 0 ? 1 : M,
+								 (aniso_gamma_var)var, (aniso_dtype)dt};
+
+						if (K > ANISO_MAX_GRAD_GAMMA_K)
+							continue;
+						fprintf(stderr, "grad: %s %s-%s D=%zu M=N=%zu\n",
+							dt ? "f64" : "f32",
+							bench_var_name((aniso_gamma_var)var),
+							bench_kind_name((enum bench_kind)kind), D, M);
+						grad_case(ctx, o, &s);
+					}
+			}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -1195,6 +1296,8 @@ int main(int argc, char **argv)
 		section_wide(ctx, &o);
 	if (has_section(&o, "skinny"))
 		section_skinny(ctx, &o);
+	if (has_section(&o, "grad") && strstr(o.sections, "grad"))
+		section_grad(ctx, &o);
 	fprintf(stderr, "bench_anisocl: done in %.0f s\n", bench_now() - t_start);
 	rc = 0;
 out:

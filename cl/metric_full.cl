@@ -40,3 +40,48 @@ inline realv metric_sqdist_careful(const realv diff[D], GAMMA_PARAM)
 	return SELECT(s, metric_sqdist(scaled, GAMMA_ARGS) * largest * largest,
 		      isnan(s) | (s == (realv)(-INFINITY)));
 }
+
+/* The same form and its gradient in d, (G + G^T) d: G is used as given, so
+ * a non-symmetric G has rows and columns to add.  One pass over G gives
+ * the row sums (G d)_k, which make the form as metric_sqdist does (the
+ * same value, bit for bit), and the column sums (G^T d)_l. */
+inline realv metric_sqdist_grad(const realv diff[D], GAMMA_PARAM, realv grad[D])
+{
+	realv s = 0;
+
+	UNROLL_D for (int l = 0; l < D; ++l)
+		grad[l] = 0;
+	UNROLL_D for (int k = 0; k < D; ++k) {
+		realv row = 0;
+
+		UNROLL_D for (int l = 0; l < D; ++l) {
+			const realv g_kl = GAMMA(k * D + l);
+
+			row = fma(g_kl, diff[l], row);
+			grad[l] = fma(g_kl, diff[k], grad[l]);
+		}
+		s = fma(diff[k], row, s);
+		grad[k] += row;
+	}
+	return s;
+}
+
+/* The careful form with the plain gradient, for chunks that are not finite
+ * (the gradient's terms do not cancel as the form's can). */
+inline realv metric_sqdist_careful_grad(const realv diff[D], GAMMA_PARAM, realv grad[D])
+{
+	(void)metric_sqdist_grad(diff, GAMMA_ARGS, grad);
+	return metric_sqdist_careful(diff, GAMMA_ARGS);
+}
+
+/* chunk[k*D + l] += w * dq/dg_kl = w d_k d_l, for the gradient with
+ * respect to gamma. */
+inline void metric_add_dgamma(const realv diff[D], realv w, realv chunk[K])
+{
+	UNROLL_D for (int k = 0; k < D; ++k) {
+		const realv wd = w * diff[k];
+
+		UNROLL_D for (int l = 0; l < D; ++l)
+			chunk[k * D + l] = fma(wd, diff[l], chunk[k * D + l]);
+	}
+}

@@ -1,8 +1,12 @@
 /*
  * The reduction skeleton over j:
  *
- *   partial[block][i][e] = sum over j in the block of
- *                          radial_weight(metric(x_i - y_j)) * b[j][e]
+ *   partial[block][i][.] = sum over j in the block of the formula's terms
+ *                          (OUT_COLS numbers; the sum's are
+ *                          radial_weight(metric(x_i - y_j)) * b[j][e])
+ *
+ * The formula file (formula_*.cl) defines the pair function and the
+ * result's width; this file never knows which formula it runs.
  *
  * Launch: one dimension of i_groups * j_blocks groups of WG work-items;
  * group g takes i-group g % i_groups and j-block g / i_groups, and each
@@ -78,48 +82,43 @@ inline void load_rows(__global const real *restrict x, ulong i0, ulong M,
 #define SCALE_METRIC 1
 #endif
 
-/* One pair (VW rows i against one j): chunk[e] += w_ij * b_j[e], with the
- * metric's plain form (METRIC = metric_sqdist) or its careful one (see
- * metric_full.cl). */
-#define ACCUMULATE_PAIR(NAME, METRIC)                                          \
-	inline void NAME(const realv xi[D], const real yj[D], GAMMA_PARAM,     \
-			 const real bj[E], realv chunk[E])                     \
-	{                                                                      \
-		realv diff[D], s;                                              \
-		UNROLL_D for (int k = 0; k < D; ++k)                           \
-			diff[k] = xi[k] - yj[k];                               \
-		s = METRIC(diff, GAMMA_ARGS);                                  \
-		if (SCALE_METRIC)                                              \
-			s *= Q_SCALE;                                          \
-		s = radial_weight(s);                                          \
-		UNROLL_E for (int e = 0; e < E; ++e)                           \
-			chunk[e] = fma(s, (realv)bj[e], chunk[e]);             \
-	}
+/* The rows' own weights a_i, for formulas that have them: passed to the
+ * pair function after b_j, and read by the kernel from its last argument. */
+#if FORMULA_ROW_WEIGHTS
+#define ROW_WEIGHTS_ARGS ai,
+#define ROW_WEIGHTS_KERNEL_PARAM , __global const real *restrict a
+#else
+#define ROW_WEIGHTS_ARGS
+#define ROW_WEIGHTS_KERNEL_PARAM
+#endif
 
+/* One pair (VW rows i against one j), the formula's ACCUMULATE_PAIR, with
+ * the metric's plain form (METRIC = metric_sqdist) or its careful one (see
+ * metric_full.cl). */
 ACCUMULATE_PAIR(accumulate_pair, metric_sqdist)
 #if METRIC_HAS_CAREFUL
 ACCUMULATE_PAIR(accumulate_pair_careful, metric_sqdist_careful)
 
-inline int chunk_not_finite(const realv chunk[E])
+inline int chunk_not_finite(const realv chunk[OUT_COLS])
 {
 	int bad = 0;
 
-	UNROLL_E for (int e = 0; e < E; ++e)
+	UNROLL_OUT for (int e = 0; e < OUT_COLS; ++e)
 		bad |= ANY(!isfinite(chunk[e]));
 	return bad;
 }
 #endif
 
 inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
-		       ulong M, const realv sum[E], const realv compensation[E])
+		       ulong M, const realv sum[OUT_COLS], const realv compensation[OUT_COLS])
 {
-	UNROLL_E for (int e = 0; e < E; ++e) {
+	UNROLL_OUT for (int e = 0; e < OUT_COLS; ++e) {
 		real lanes[VW];
 
 		VSTORE(sum[e] + compensation[e], lanes);
 		UNROLL_VW for (int l = 0; l < VW; ++l)
 			if (i0 + l < M)
-				partial[(block * M + i0 + l) * E + e] = lanes[l];
+				partial[(block * M + i0 + l) * OUT_COLS + e] = lanes[l];
 	}
 }
 
@@ -140,7 +139,7 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
  * hence macros) summed plainly into chunk with the pair function PAIR. */
 #define SUM_TERMS(y_src, b_src, g_src, first, last, PAIR, chunk)               \
 	do {                                                                   \
-		UNROLL_E for (int e_ = 0; e_ < E; ++e_)                        \
+		UNROLL_OUT for (int e_ = 0; e_ < OUT_COLS; ++e_)               \
 			(chunk)[e_] = 0;                                       \
 		for (ulong j_ = (first); j_ < (last); ++j_) {                  \
 			real yj[D], bj[E];                                     \
@@ -149,7 +148,7 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 			UNROLL_E for (int e_ = 0; e_ < E; ++e_)                \
 				bj[e_] = (b_src)[j_ * E + e_];                 \
 			LOAD_GAMMA_J(g_src, j_);                               \
-			PAIR(xi, yj, GAMMA_ARGS, bj, chunk);                   \
+			PAIR(xi, yj, GAMMA_ARGS, bj, ROW_WEIGHTS_ARGS chunk);  \
 		}                                                              \
 	} while (0)
 
@@ -170,12 +169,13 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 #endif
 
 /* The terms summed as a chunk, then added to the kernel's sum with
- * compensation.  Uses xi, g, sum and compensation of the kernel. */
+ * compensation.  Uses xi, g, sum and compensation of the kernel (and ai
+ * where the formula has row weights). */
 #define ADD_TERMS(y_src, b_src, g_src, first, last)                            \
 	do {                                                                   \
-		realv chunk[E];                                                \
+		realv chunk[OUT_COLS];                                         \
 		SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk);    \
-		UNROLL_E for (int e_ = 0; e_ < E; ++e_)                        \
+		UNROLL_OUT for (int e_ = 0; e_ < OUT_COLS; ++e_)               \
 			sum[e_] = compensated_add(sum[e_], &compensation[e_],  \
 						  chunk[e_]);                  \
 	} while (0)
@@ -184,14 +184,18 @@ __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
 partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	     __global const real *restrict x, __global const real *restrict y,
 	     __global const real *restrict b,
-	     __global const real *restrict gamma, __global real *restrict partial)
+	     __global const real *restrict gamma,
+	     __global real *restrict partial ROW_WEIGHTS_KERNEL_PARAM)
 {
 	const ulong group = get_group_id(0);
 	const ulong block = group / i_groups;
 	const ulong i0 = ((group - block * i_groups) * WG + get_local_id(0)) * VW;
 	const ulong j_begin = block * j_block_len;
 	const ulong j_end = min(j_begin + j_block_len, N);
-	realv xi[D], sum[E], compensation[E];
+	realv xi[D], sum[OUT_COLS], compensation[OUT_COLS];
+#if FORMULA_ROW_WEIGHTS
+	realv ai[E];
+#endif
 #if !GAMMA_IN_GLOBAL
 	gammav g[K];
 #elif GAMMA_VAR == GAMMA_PER_I
@@ -219,7 +223,10 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 #else
 	load_rows(x, i0, M, xi);
 #endif
-	UNROLL_E for (int e = 0; e < E; ++e)
+#if FORMULA_ROW_WEIGHTS
+	LOAD_LANES(a, E, UNROLL_E, i0, M, (real)1, ai);
+#endif
+	UNROLL_OUT for (int e = 0; e < OUT_COLS; ++e)
 		sum[e] = compensation[e] = 0;
 
 #if !TILED

@@ -29,6 +29,7 @@ int cli_option_error(const char *command, int option, char **argv, int next_inde
 /* Subcommands: argv[0] is the subcommand's name. */
 int cli_devices(int argc, char **argv);
 int cli_sum(int argc, char **argv);
+int cli_grad(int argc, char **argv);
 int cli_heatmap(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_solve(int argc, char **argv);

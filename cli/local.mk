@@ -38,6 +38,7 @@ anisocl_SOURCES = \
 	cli/tutorial.h \
 	cli/tutorial.c \
 	cli/cmd_devices.c \
+	cli/cmd_grad.c \
 	cli/cmd_sum.c \
 	cli/cmd_solve.c \
 	cli/cmd_heatmap.c \

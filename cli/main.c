@@ -19,6 +19,11 @@ static const char usage_text[] =
 	"  sum       -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
 	"            [--gamma-var fixed|i|j] [--kernel F] [--dtype f32|f64]\n"
 	"            [--device D] [--time] [--check-gamma] [--quiet]\n"
+	"  grad      -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -a A.npy\n"
+	"            --wrt x|y|b|gamma -o OUT.npy [--gamma-var fixed|i|j]\n"
+	"            [--kernel gaussian|laplace|cauchy|imq] [--dtype f32|f64]\n"
+	"            [--device D] [--quiet]: the gradient of sum_ie a_ie out_ie,\n"
+	"            OUT shaped as the input that --wrt names\n"
 	"  heatmap   -y Y.npy -b B.npy -g GAMMA.npy [--gamma-var fixed|i|j]\n"
 	"            [--res 100] [-o FIG.png] [--values V.npy] [--title T]\n"
 	"            [--kernel F] [--dtype f32|f64] [--device D] [--quiet]\n"
@@ -107,6 +112,8 @@ int main(int argc, char **argv)
 		return cli_solve(argc - 1, argv + 1);
 	if (strcmp(command, "sum") == 0)
 		return cli_sum(argc - 1, argv + 1);
+	if (strcmp(command, "grad") == 0)
+		return cli_grad(argc - 1, argv + 1);
 	if (strcmp(command, "heatmap") == 0)
 		return cli_heatmap(argc - 1, argv + 1);
 	if (strcmp(command, "demo") == 0)

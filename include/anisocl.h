@@ -389,6 +389,86 @@ ANISO_API int aniso_solve(aniso_ctx *ctx, const aniso_shape *shape,
 			  size_t *iterations, double *residuals);
 
 /* ------------------------------------------------------------------ */
+/* Gradients                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Gradients of L = sum_ie a_ie out_ie, out the sum above (with the
+ * options' profile f), for a cotangent a (M x E, the shape of out).  With
+ * d_ij = x_i - y_j, q_ij = d_ij^T G d_ij, c_ij = sum_e a_ie b_je and
+ * f' = df/dq, G being the pair's own (gamma_i or gamma_j per mode):
+ *
+ *   ANISO_WRT_X      grad M x D:  sum_j  c_ij f'(q_ij) (G + G^T) d_ij
+ *   ANISO_WRT_Y      grad N x D: -sum_i  c_ij f'(q_ij) (G + G^T) d_ij
+ *   ANISO_WRT_B      grad N x E:  sum_i  a_ie f(q_ij)
+ *   ANISO_WRT_GAMMA  grad the shape of gamma (gamma_rows x K):
+ *                    sum c_ij f'(q_ij) dq/dgamma, dq/dgamma being |d|^2
+ *                    (K = 1), d_k^2 (K = D), d_k d_l (K = D*D, at
+ *                    g[k*D + l]: G is used as given, not symmetrised);
+ *                    over j for per-i gamma, over i for per-j gamma, over
+ *                    every pair for a fixed gamma.
+ *
+ * Every sum runs on the device through the same compensated, fixed-order
+ * reduction as aniso_sum (a sum over i swaps the roles of x and y), so
+ * results are bitwise reproducible run to run and as accurate: float64
+ * ~1e-12, float32 ~1e-5 relative to the sum of |terms| (each term now
+ * carrying f' and d).  A fixed gamma's gradient adds per-row results in
+ * row order, compensated.  Each pair is computed from its own d_ij, never
+ * as x_i * S0 - S1, so points far from the origin lose nothing.
+ *
+ * Derivatives are taken where f is evaluated, at max(q, 0) (for q < 0:
+ * the slope at 0).  Laplace exp(-sqrt q) has no derivative at q = 0: a
+ * pair with q = 0 (x_i = y_j) adds exactly 0 to every gradient but the
+ * one with respect to b (where it adds a_ie f(0) = a_ie).  Its
+ * f'(q) (G + G^T) d has a limit there that depends on the direction of d;
+ * 0 is the symmetric choice, a subgradient for a symmetric PSD G.
+ *
+ * M = 0 or N = 0: there is no pair, grad is all zeros (nothing is written
+ * when it has no element).  On any error grad is left untouched; an
+ * array with no element may be NULL (x and a when M = 0; y and b when
+ * N = 0; gamma when M = 0 or N = 0; grad when it has none).  Inputs must
+ * not overlap grad.
+ *
+ * Limits: the gradient with respect to gamma keeps K numbers per row in
+ * private memory, so it takes K <= ANISO_MAX_GRAD_GAMMA_K (a full gamma up
+ * to D = 32); larger is ANISO_ERR_TOO_LARGE.  Gradients are not streamed:
+ * a problem whose arrays do not fit the device at once (each within its
+ * largest allocation, together within half its memory) is refused with
+ * ANISO_ERR_TOO_LARGE, naming the array.
+ *
+ * Programs: one per (wrt, mode, profile, dtype, D, E) on first use, like a
+ * sum; a fixed gamma's row sum reuses that program's combine kernel.
+ */
+typedef enum {
+	ANISO_WRT_X = 0,
+	ANISO_WRT_Y = 1,
+	ANISO_WRT_B = 2,
+	ANISO_WRT_GAMMA = 3
+} aniso_wrt;
+
+#define ANISO_MAX_GRAD_GAMMA_K 1024
+
+/* "x", "y", "b", "gamma"; NULL for a value not listed. */
+ANISO_API const char *aniso_wrt_name(aniso_wrt wrt);
+/* The wrt that name spells: ANISO_OK, or ANISO_ERR_BAD_ARG (wrt untouched). */
+ANISO_API int aniso_wrt_from_name(const char *name, aniso_wrt *wrt);
+
+/* On host arrays: shape as for aniso_sum, a is M x E, grad as above.
+ * options NULL: the Gaussian. */
+ANISO_API int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape,
+			 const aniso_options *options, aniso_wrt wrt,
+			 const void *x, const void *y, const void *b,
+			 const void *gamma, const void *a, void *grad);
+
+/* On device arrays: shapes from the arrays as for aniso_sum_arrays, a is
+ * M x E, grad the shape above (ANISO_ERR_SHAPE otherwise, naming it). */
+ANISO_API int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options,
+				aniso_wrt wrt, const aniso_array *x,
+				const aniso_array *y, const aniso_array *b,
+				const aniso_array *gamma, aniso_gamma_var gamma_var,
+				const aniso_array *a, aniso_array *grad);
+
+/* ------------------------------------------------------------------ */
 /* Devices                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -275,6 +275,11 @@ static int shares_memory(const aniso_array *a, const aniso_array *b)
 	       b->root_offset < a->root_offset + a_bytes;
 }
 
+int aniso_arrays_overlap(const aniso_array *a, const aniso_array *b)
+{
+	return shares_memory(a, b);
+}
+
 /* Check that the arrays agree and fill the shape they describe. */
 static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
 			     const aniso_array *y, const aniso_array *b,

@@ -86,14 +86,25 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 /* ---- sources.c --------------------------------------------------- */
 
 /* The kernel sources of one program, concatenated (malloc'd). */
-int aniso_program_source(const char *metric_file, char **source,
-			 struct aniso_msg *msg);
+int aniso_program_source(const char *metric_file, const char *formula_file,
+			 char **source, struct aniso_msg *msg);
 
 /* ---- options.c --------------------------------------------------- */
+
+/* What the skeleton sums per pair (one cl/formula_*.cl file each): the
+ * sum itself, the gradient with respect to the rows' points, and the one
+ * with respect to gamma.  Set by the caller (aniso_sum: the sum; the
+ * gradients: lib/grad.c), not by options. */
+enum aniso_formula_id {
+	ANISO_FORMULA_SUM = 0,        /* E numbers per row              */
+	ANISO_FORMULA_GRAD_POINT = 1, /* D numbers per row; row weights */
+	ANISO_FORMULA_GRAD_METRIC = 2 /* K numbers per row; row weights */
+};
 
 /* What a sum computes beyond its shape, resolved from aniso_options. */
 struct aniso_formula {
 	aniso_kernel kernel;
+	enum aniso_formula_id id;
 };
 
 /* Check a caller's options (NULL: defaults) and resolve them. */
@@ -110,6 +121,8 @@ struct aniso_kernel_config {
 	size_t D, E, K;
 	aniso_gamma_var gamma_var;
 	aniso_kernel kernel; /* the radial profile */
+	enum aniso_formula_id formula;
+	size_t out_cols;     /* numbers per row of the result (formula's)  */
 	enum aniso_strategy strategy;
 	size_t lanes;      /* rows i per work-item (vector width VW)        */
 	size_t work_group; /* work-items per group along i (= tile of j)  */
@@ -136,6 +149,11 @@ void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape 
 void aniso_config_options(const struct aniso_kernel_config *config,
 			  char *buf, size_t buf_size);
 const char *aniso_metric_file(size_t K, size_t D);
+const char *aniso_formula_file(enum aniso_formula_id id);
+/* Numbers per row of a formula's result: E, D or K. */
+size_t aniso_formula_cols(enum aniso_formula_id id, const aniso_shape *shape);
+/* Whether a formula's rows carry weights a (M x E). */
+int aniso_formula_has_row_weights(enum aniso_formula_id id);
 
 /* ---- program_cache.c --------------------------------------------- */
 
@@ -189,8 +207,8 @@ struct aniso_ctx_s {
 	char *disk_cache_dir;           /* NULL: disk cache off           */
 	int force_strategy;             /* -1: by device type             */
 	/* Scratch for the host-array call and the partial sums: grow-only. */
-	cl_mem scratch[6];
-	size_t scratch_bytes[6];
+	cl_mem scratch[8];
+	size_t scratch_bytes[8];
 };
 
 enum aniso_scratch_slot {
@@ -199,7 +217,9 @@ enum aniso_scratch_slot {
 	SCRATCH_B,
 	SCRATCH_GAMMA,
 	SCRATCH_OUT,
-	SCRATCH_PARTIAL
+	SCRATCH_PARTIAL,
+	SCRATCH_A,   /* a gradient's cotangent                       */
+	SCRATCH_ROWS /* a fixed gamma's gradient, per row, before the sum */
 };
 
 struct aniso_array_s {
@@ -212,6 +232,9 @@ struct aniso_array_s {
 	cl_mem root;
 	size_t root_offset;
 };
+
+/* Whether two arrays' numbers overlap in device memory. */
+int aniso_arrays_overlap(const aniso_array *a, const aniso_array *b);
 
 /* Drop one reference; the last one frees the context.  Call without the
  * context's lock. */
@@ -240,6 +263,18 @@ void aniso_shape_bytes(const aniso_shape *shape, struct aniso_bytes *bytes);
 int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		      const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 		      cl_mem gamma, cl_mem out);
+/* The same for any formula: rows x (M x D), terms y (N x D) with weights
+ * b (N x E), row weights a (M x E, for the formulas that have them, else
+ * NULL), out M x aniso_formula_cols. */
+int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+			 const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
+			 cl_mem gamma, cl_mem a, cl_mem out);
+/* out (cols numbers) = the sum of the rows of `rows` (rows x cols), in row
+ * order, compensated: the combine pass of the program that
+ * aniso_reduce_buffers ran for the same shape and formula. */
+int aniso_sum_rows_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+			   const struct aniso_formula *formula, cl_mem rows,
+			   size_t row_count, size_t cols, cl_mem out);
 
 
 #endif

@@ -50,6 +50,7 @@ int aniso_formula_from_options(aniso_ctx *ctx, const aniso_options *options,
 
 	aniso_options_init(&known);
 	formula->kernel = known.kernel;
+	formula->id = ANISO_FORMULA_SUM;
 	if (!options)
 		goto out;
 	if (options->struct_size < FIELD_END(aniso_options, struct_size) ||

@@ -24,6 +24,29 @@ const char *aniso_metric_file(size_t K, size_t D)
 	return "metric_full.cl";
 }
 
+const char *aniso_formula_file(enum aniso_formula_id id)
+{
+	if (id == ANISO_FORMULA_GRAD_POINT)
+		return "formula_grad_point.cl";
+	if (id == ANISO_FORMULA_GRAD_METRIC)
+		return "formula_grad_metric.cl";
+	return "formula_sum.cl";
+}
+
+size_t aniso_formula_cols(enum aniso_formula_id id, const aniso_shape *shape)
+{
+	if (id == ANISO_FORMULA_GRAD_POINT)
+		return shape->D;
+	if (id == ANISO_FORMULA_GRAD_METRIC)
+		return shape->K;
+	return shape->E;
+}
+
+int aniso_formula_has_row_weights(enum aniso_formula_id id)
+{
+	return id != ANISO_FORMULA_SUM;
+}
+
 static enum aniso_strategy strategy_for(const aniso_ctx *ctx)
 {
 	if (ctx->force_strategy >= 0)
@@ -64,14 +87,16 @@ static size_t round_up(size_t value, size_t multiple)
 /* Lanes that a gathered per-i gamma keeps (measured best at D = 64). */
 #define GATHER_LANES 4
 
-/* Rows i per work-item of the loop strategy, and where gamma is read. */
-static size_t loop_lanes(const aniso_shape *shape, int *gamma_in_global)
+/* Rows i per work-item of the loop strategy, and where gamma is read.
+ * row_cols: the numbers a row keeps besides x_i (its results, and its
+ * weights where the formula has them); E for the sum. */
+static size_t loop_lanes(const aniso_shape *shape, size_t row_cols, int *gamma_in_global)
 {
 	/* A multiple of the AVX width in floats; PoCL vectorises across
 	 * the lanes of one work-item (see aniso_plan_make). */
 	size_t lanes = shape->dtype == ANISO_FLOAT64 ? 8 : 16;
 
-	while (lanes > 1 && lanes * (shape->D + shape->E) > PRIVATE_ROW_LANES)
+	while (lanes > 1 && lanes * (shape->D + row_cols) > PRIVATE_ROW_LANES)
 		lanes /= 2;
 	if (shape->gamma_var != ANISO_GAMMA_PER_I) {
 		*gamma_in_global = shape->K > PRIVATE_GAMMA_SHARED;
@@ -110,6 +135,8 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	c->K = shape->K;
 	c->gamma_var = shape->gamma_var;
 	c->kernel = formula->kernel;
+	c->formula = formula->id;
+	c->out_cols = aniso_formula_cols(formula->id, shape);
 	c->strategy = strategy_for(ctx);
 	if (c->strategy == ANISO_STRATEGY_LOOP) {
 		/* PoCL does not vectorise across work-items once the kernel
@@ -118,7 +145,9 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 		 * of one vector: two AVX registers of floats.  Measured with
 		 * D = 2 on 2 cores: 16 lanes and 128-term chunks ran 1.4e9
 		 * pairs per CPU-second against 1e8 for one row per work-item. */
-		c->lanes = loop_lanes(shape, &c->gamma_in_global);
+		c->lanes = loop_lanes(shape,
+				      c->out_cols + (aniso_formula_has_row_weights(c->formula) ? shape->E : 0),
+				      &c->gamma_in_global);
 		/* With few j per row, large groups keep PoCL's per-group cost
 		 * (about a microsecond) below the work.  Otherwise two
 		 * work-items, or one when a single one holds every row: PoCL
@@ -158,7 +187,7 @@ void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 	max_blocks = (shape->N + MIN_J_BLOCK_LEN - 1) / MIN_J_BLOCK_LEN;
 	if (j_blocks > max_blocks)
 		j_blocks = max_blocks;
-	partial_row_bytes = shape->M * shape->E * aniso_dtype_size(shape->dtype);
+	partial_row_bytes = shape->M * c->out_cols * aniso_dtype_size(shape->dtype);
 	if (j_blocks > 1 && j_blocks * partial_row_bytes > MAX_PARTIAL_BYTES)
 		j_blocks = MAX_PARTIAL_BYTES / partial_row_bytes;
 	if (j_blocks > 1 && j_blocks * partial_row_bytes > ctx->caps.max_alloc_bytes)
@@ -178,8 +207,8 @@ void aniso_config_options(const struct aniso_kernel_config *c, char *buf,
 	snprintf(buf, buf_size,
 		 "-cl-std=CL1.2 -w -DREAL_IS_DOUBLE=%d -DD=%zu -DE=%zu -DK=%zu "
 		 "-DGAMMA_VAR=%d -DPROFILE=%d -DVW=%zu -DTILED=%d -DWG=%zu -DCHUNK=%zu "
-		 "-DGAMMA_IN_GLOBAL=%d",
+		 "-DGAMMA_IN_GLOBAL=%d -DFORMULA=%d",
 		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var, (int)c->kernel,
 		 c->lanes, c->strategy == ANISO_STRATEGY_TILED, c->work_group, c->chunk,
-		 c->gamma_in_global);
+		 c->gamma_in_global, (int)c->formula);
 }

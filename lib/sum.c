@@ -22,6 +22,13 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		      const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 		      cl_mem gamma, cl_mem out)
 {
+	return aniso_reduce_buffers(ctx, shape, formula, x, y, b, gamma, NULL, out);
+}
+
+int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+			 const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
+			 cl_mem gamma, cl_mem a, cl_mem out)
+{
 	struct aniso_launch_plan plan;
 	struct aniso_program *program = NULL;
 	struct arg_setter args;
@@ -39,7 +46,7 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		aniso_plan_set_work_group(ctx, shape, &plan, program->work_group);
 	if (plan.j_blocks > 1) {
 		err = aniso_scratch_get(ctx, SCRATCH_PARTIAL,
-					plan.j_blocks * shape->M * shape->E *
+					plan.j_blocks * shape->M * plan.config.out_cols *
 						aniso_dtype_size(shape->dtype),
 					&partial);
 		if (err != ANISO_OK)
@@ -58,6 +65,8 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 	set_arg(&args, sizeof(cl_mem), &b);
 	set_arg(&args, sizeof(cl_mem), &gamma);
 	set_arg(&args, sizeof(cl_mem), &partial);
+	if (aniso_formula_has_row_weights(plan.config.formula))
+		set_arg(&args, sizeof(cl_mem), &a);
 	if (args.status != CL_SUCCESS) {
 		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(partial_sums)", args.status);
 		goto out;
@@ -73,7 +82,7 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		goto out;
 	}
 	if (plan.j_blocks > 1) {
-		count = (cl_ulong)shape->M * shape->E;
+		count = (cl_ulong)shape->M * plan.config.out_cols;
 		args = (struct arg_setter){program->combine_kernel, 0, CL_SUCCESS};
 		set_arg(&args, sizeof(count), &count);
 		set_arg(&args, sizeof(j_blocks), &j_blocks);
@@ -92,6 +101,47 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		}
 	}
 	/* Execution errors surface here, on the call that caused them. */
+	status = clFinish(ctx->queue);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clFinish", status);
+out:
+	return err;
+}
+
+/* The combine pass adds partial[block][idx] over blocks in block order;
+ * rows of a row-major array are such blocks. */
+int aniso_sum_rows_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+			   const struct aniso_formula *formula, cl_mem rows,
+			   size_t row_count, size_t cols, cl_mem out)
+{
+	struct aniso_launch_plan plan;
+	struct aniso_program *program = NULL;
+	struct arg_setter args;
+	cl_ulong count = cols, blocks = row_count;
+	size_t global;
+	cl_int status;
+	int err;
+
+	aniso_plan_make(ctx, shape, formula, &plan);
+	err = aniso_program_get(ctx, &plan.config, &program);
+	if (err != ANISO_OK)
+		goto out;
+	args = (struct arg_setter){program->combine_kernel, 0, CL_SUCCESS};
+	set_arg(&args, sizeof(count), &count);
+	set_arg(&args, sizeof(blocks), &blocks);
+	set_arg(&args, sizeof(cl_mem), &rows);
+	set_arg(&args, sizeof(cl_mem), &out);
+	if (args.status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(combine_partials)", args.status);
+		goto out;
+	}
+	global = (size_t)((count + 63) / 64 * 64);
+	status = clEnqueueNDRangeKernel(ctx->queue, program->combine_kernel, 1, NULL, &global,
+					NULL, 0, NULL, NULL);
+	if (status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(combine_partials)", status);
+		goto out;
+	}
 	status = clFinish(ctx->queue);
 	if (status != CL_SUCCESS)
 		err = aniso_cl_fail(&ctx->msg, "clFinish", status);

@@ -83,3 +83,105 @@ void reference_sum_profile(int profile, size_t M, size_t N, size_t D, size_t E,
 	}
 	free(diff);
 }
+
+double reference_profile_derivative(int profile, double q)
+{
+	double q0 = q < 0 ? 0 : q; /* NaN stays NaN */
+
+	switch (profile) {
+	case 1:
+		return q0 == 0 ? 0 : -exp(-sqrt(q0)) / (2 * sqrt(q0));
+	case 2:
+		return -1 / ((1 + q0) * (1 + q0));
+	case 3:
+		return -0.5 / ((1 + q0) * sqrt(1 + q0));
+	default:
+		return -exp(-q);
+	}
+}
+
+/* G_kl of a gamma row as a full matrix entry. */
+static double metric_entry(size_t D, size_t K, const double *g, size_t k, size_t l)
+{
+	if (K == 1)
+		return k == l ? g[0] : 0;
+	if (K == D)
+		return k == l ? g[k] : 0;
+	return g[k * D + l];
+}
+
+void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E,
+		    size_t K, int gamma_var, const double *x, const double *y,
+		    const double *b, const double *gamma, const double *a, double *grad,
+		    double *abs_sum)
+{
+	const size_t rows = wrt == 0 ? M : wrt == 3 ? (gamma_var == 0 ? 1 : gamma_var == 1 ? M : N)
+						   : N;
+	const size_t cols = wrt <= 1 ? D : wrt == 2 ? E : K;
+	double *diff = malloc((D ? D : 1) * sizeof(*diff));
+	double *term = malloc((cols ? cols : 1) * sizeof(*term));
+	double *scale = malloc((cols ? cols : 1) * sizeof(*scale));
+	size_t i, j, k, l, e;
+
+	if (!diff || !term || !scale)
+		abort();
+	for (k = 0; k < rows * cols; ++k) {
+		grad[k] = 0;
+		if (abs_sum)
+			abs_sum[k] = 0;
+	}
+	for (i = 0; i < M; ++i)
+		for (j = 0; j < N; ++j) {
+			const double *g = gamma_var == 0 ? gamma
+					  : gamma_var == 1 ? gamma + i * K
+							   : gamma + j * K;
+			double q, c = 0, fp, sign = wrt == 1 ? -1 : 1;
+			size_t row = wrt == 0 ? i : wrt <= 2 ? j : (gamma_var == 0 ? 0 : gamma_var == 1 ? i : j);
+
+			for (k = 0; k < D; ++k)
+				diff[k] = x[i * D + k] - y[j * D + k];
+			q = reference_sqdist(D, K, diff, g);
+			for (e = 0; e < E; ++e)
+				c += a[i * E + e] * b[j * E + e];
+			fp = reference_profile_derivative(profile, q);
+			if (wrt == 2) {
+				for (e = 0; e < E; ++e) {
+					term[e] = a[i * E + e] * reference_profile(profile, q);
+					scale[e] = fabs(term[e]);
+				}
+			} else if (wrt <= 1) {
+				for (k = 0; k < D; ++k) {
+					double v = 0, v_abs = 0;
+
+					for (l = 0; l < D; ++l) {
+						double gkl = metric_entry(D, K, g, k, l);
+						double glk = metric_entry(D, K, g, l, k);
+
+						v += (gkl + glk) * diff[l];
+						v_abs += fabs(gkl * diff[l]) + fabs(glk * diff[l]);
+					}
+					term[k] = sign * c * fp * v;
+					scale[k] = fabs(c * fp) * v_abs;
+				}
+			} else {
+				for (k = 0; k < K; ++k) {
+					double dq = K == 1 ? 0 : K == D ? diff[k] * diff[k]
+									: diff[k / D] * diff[k % D];
+
+					if (K == 1)
+						for (l = 0; l < D; ++l)
+							dq += diff[l] * diff[l];
+					term[k] = c * fp * dq;
+					scale[k] = fabs(term[k]);
+				}
+			}
+			for (k = 0; k < cols; ++k) {
+				grad[row * cols + k] += term[k];
+				if (abs_sum)
+					abs_sum[row * cols + k] += scale[k];
+			}
+		}
+	free(scale);
+	free(term);
+	free(diff);
+}

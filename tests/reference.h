@@ -29,4 +29,18 @@ double reference_profile(int profile, double q);
 /* dT G d for one pair, as defined: K = 1, D or D*D. */
 double reference_sqdist(size_t D, size_t K, const double *diff, const double *g);
 
+/* df/dq of a profile, at max(q, 0) like f; Laplace gives 0 at q = 0 (the
+ * library's documented choice where the derivative does not exist). */
+double reference_profile_derivative(int profile, double q);
+
+/* The gradient of L = sum_ie a_ie out_ie (a is M x E) with respect to
+ * wrt: 0 x (M x D), 1 y (N x D), 2 b (N x E), 3 gamma (gamma's shape:
+ * 1, M or N rows of K).  grad gets it; abs_sum (same shape, may be NULL)
+ * gets the sum of |term| over the pairs, with (G + G^T) d taken as
+ * sum_l |G_kl d_l| + |G_lk d_l| so that cancellation inside it counts. */
+void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E,
+		    size_t K, int gamma_var, const double *x, const double *y,
+		    const double *b, const double *gamma, const double *a, double *grad,
+		    double *abs_sum);
+
 #endif

@@ -265,6 +265,34 @@ fails 3 "heatmap needs D = 2" "y3.npy (-y): shape (3, 3) has D = 3 columns but t
 fails 3 "heatmap needs E = 1" "b2.npy (-b): a heatmap needs one weight per point" \
 	"$program" heatmap -y y.npy -b b2.npy -g g.npy --values v.npy
 
+# ---- grad: usage, inputs and shapes (no device needed) --------------------------------
+npy a.npy '<f8' '(4,)' 32
+npy a_bad.npy '<f8' '(3,)' 24
+npy a2.npy '<f8' '(4, 2)' 64
+grad_args="-x x.npy -y y.npy -b b.npy -g g.npy"
+run "$program" grad --help
+[ "$rc" -eq 0 ] && grep -q -- '--wrt W' stdout && grep -q -- '-a A.npy' stdout && grep -q 'Exit codes' stdout
+ok $? "grad --help exits 0 and describes --wrt, -a and the exit codes"
+run "$program" --help
+[ "$rc" -eq 0 ] && grep -q '^  grad ' stdout
+ok $? "--help lists grad"
+fails 1 "grad without -a" "-a A.npy is required" "$program" grad $grad_args --wrt x -o out.npy
+fails 1 "grad without --wrt" "--wrt x|y|b|gamma is required" "$program" grad $grad_args -a a.npy -o out.npy
+fails 1 "grad without -o" "-o OUT.npy is required" "$program" grad $grad_args -a a.npy --wrt x
+fails 1 "grad --wrt z" "grad: --wrt: 'z' is not one of x, y, b, gamma" \
+	"$program" grad $grad_args -a a.npy --wrt z -o out.npy
+fails 1 "grad --kernel rbf" "--kernel" "$program" grad $grad_args -a a.npy --wrt x --kernel rbf -o out.npy
+fails 1 "grad --dtype f16" "--dtype" "$program" grad $grad_args -a a.npy --wrt x --dtype f16 -o out.npy
+fails 2 "grad with a missing A" "missing.npy (-a)" \
+	"$program" grad $grad_args -a missing.npy --wrt x -o out.npy
+fails 3 "grad with A of N rows" "a_bad.npy (-a): shape (3,): expected (M, E) = (4, 1) or (M,), the shape of the sum" \
+	"$program" grad $grad_args -a a_bad.npy --wrt x -o out.npy
+fails 3 "grad with A of E = 2 for B (N,)" "a2.npy (-a): shape (4, 2): expected (M, E) = (4, 1)" \
+	"$program" grad $grad_args -a a2.npy --wrt b -o out.npy
+fails 3 "grad with A float32 among float64" "a.npy" \
+	"$program" grad -x x4.npy -y y.npy -b b.npy -g g.npy -a a.npy --wrt gamma -o out.npy
+fails 3 "grad with gamma K = 3" "K = 3" "$program" grad -x x.npy -y y.npy -b b.npy -g g_k3.npy -a a.npy --wrt gamma -o out.npy
+
 # ---- outputs (exit 5) and files left alone ------------------------------------------
 printf 'precious' >existing.npy
 fails 3 "failed sum leaves an existing OUT alone" "K = 3" \

@@ -379,6 +379,134 @@ static const struct sum_case cases[] = {
 	 NULL, 4, NULL, 0, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "gaussian"},
 };
 
+/* `anisocl grad`: OUT against reference_grad, its shape that of the file
+ * --wrt names. */
+struct grad_case {
+	const char *name;
+	size_t M, N, D, E, K;
+	int gamma_var;  /* 0 fixed, 1 per i, 2 per j */
+	int gamma_ndim; /* 0, 1 or 2 */
+	int ab_ndim;    /* 1: A (M,) and B (N,) (E = 1), 2: (M, E) and (N, E) */
+	const char *wrt;
+	size_t elem_size;
+	const char *kernel; /* NULL: the default */
+};
+
+static const struct grad_case grad_cases[] = {
+	{"grad x, f64 per-j full, A (M,)", 23, 31, 3, 1, 9, 2, 2, 1, "x", 8, NULL},
+	{"grad y, f32 per-i diagonal --kernel cauchy", 19, 27, 2, 2, 2, 1, 2, 2, "y", 4, "cauchy"},
+	{"grad b, f64 fixed isotropic 0-d --kernel imq", 17, 13, 2, 3, 1, 0, 0, 2, "b", 8, "imq"},
+	{"grad b, f32 B (N,)", 9, 11, 2, 1, 2, 0, 1, 1, "b", 4, NULL},
+	{"grad gamma, f64 fixed full (K,) gives (K,)", 21, 25, 2, 2, 4, 0, 1, 2, "gamma", 8, NULL},
+	{"grad gamma, f64 0-d gives 0-d --kernel laplace", 12, 14, 3, 1, 1, 0, 0, 1, "gamma", 8,
+	 "laplace"},
+	{"grad gamma, f32 per-j diagonal", 15, 26, 3, 2, 3, 2, 2, 2, "gamma", 4, NULL},
+};
+
+static void run_grad_case(const struct grad_case *tc)
+{
+	const struct layout plain = {'<', 0, 0};
+	const int wrt = strcmp(tc->wrt, "x") == 0 ? 0 : strcmp(tc->wrt, "y") == 0 ? 1
+							: strcmp(tc->wrt, "b") == 0 ? 2 : 3;
+	size_t rows = tc->gamma_var == 0 ? 1 : tc->gamma_var == 1 ? tc->M : tc->N;
+	size_t x_shape[2] = {tc->M, tc->D}, y_shape[2] = {tc->N, tc->D};
+	size_t b_shape[2] = {tc->N, tc->E}, g_shape[2] = {rows, tc->K}, a_shape[2] = {tc->M, tc->E};
+	size_t grad_rows = wrt == 0 ? tc->M : wrt == 3 ? rows : tc->N;
+	size_t grad_cols = wrt <= 1 ? tc->D : wrt == 2 ? tc->E : tc->K;
+	/* the shape OUT must have: that of the file --wrt names */
+	size_t want_ndim = wrt <= 1 ? 2 : wrt == 2 ? (size_t)tc->ab_ndim : (size_t)tc->gamma_ndim;
+	double *x = calloc(tc->M * tc->D + 1, sizeof(double));
+	double *y = calloc(tc->N * tc->D + 1, sizeof(double));
+	double *b = calloc(tc->N * tc->E + 1, sizeof(double));
+	double *g = calloc(rows * tc->K + 1, sizeof(double));
+	double *a = calloc(tc->M * tc->E + 1, sizeof(double));
+	double *ref = calloc(grad_rows * grad_cols + 1, sizeof(double));
+	double *scale = calloc(grad_rows * grad_cols + 1, sizeof(double));
+	char args[2048], path[1200], err[256] = "";
+	struct npy_file out;
+	double worst = 0.0, tol = tc->elem_size == 8 ? 1e-12 : 1e-5;
+	aniso_kernel profile = ANISO_KERNEL_GAUSSIAN;
+	size_t i, r;
+	int code, ok;
+
+	memset(&out, 0, sizeof(out));
+	fill_uniform(x, tc->M * tc->D, 0.0, 1.0);
+	fill_uniform(y, tc->N * tc->D, 0.0, 1.0);
+	fill_uniform(b, tc->N * tc->E, -1.0, 1.0);
+	fill_uniform(a, tc->M * tc->E, -1.0, 1.0);
+	for (r = 0; r < rows; ++r)
+		fill_gamma_row(g + r * tc->K, tc->D, tc->K);
+	ok = write_npy("x.npy", tc->elem_size, plain, x_shape, 2, x) == 0 &&
+	     write_npy("y.npy", tc->elem_size, plain, y_shape, 2, y) == 0 &&
+	     write_npy("b.npy", tc->elem_size, plain, b_shape, (size_t)tc->ab_ndim, b) == 0 &&
+	     write_npy("a.npy", tc->elem_size, plain, a_shape, (size_t)tc->ab_ndim, a) == 0 &&
+	     write_npy("g.npy", tc->elem_size, plain, tc->gamma_ndim == 2 ? g_shape : g_shape + 1,
+		       (size_t)tc->gamma_ndim, g) == 0;
+	if (!ok) {
+		++test_count;
+		tap_ok(0, "%s: could not write the inputs in %s", tc->name, work_dir);
+		goto cleanup;
+	}
+	for (i = 0; i < tc->M * tc->D; ++i)
+		x[i] = stored(x[i], tc->elem_size);
+	for (i = 0; i < tc->N * tc->D; ++i)
+		y[i] = stored(y[i], tc->elem_size);
+	for (i = 0; i < tc->N * tc->E; ++i)
+		b[i] = stored(b[i], tc->elem_size);
+	for (i = 0; i < tc->M * tc->E; ++i)
+		a[i] = stored(a[i], tc->elem_size);
+	for (i = 0; i < rows * tc->K; ++i)
+		g[i] = stored(g[i], tc->elem_size);
+	if (tc->kernel)
+		aniso_kernel_from_name(tc->kernel, &profile);
+	reference_grad((int)profile, wrt, tc->M, tc->N, tc->D, tc->E, tc->K, tc->gamma_var, x, y, b,
+		       g, a, ref, scale);
+	snprintf(path, sizeof(path), "%s/out.npy", work_dir);
+	remove(path);
+	snprintf(args, sizeof(args),
+		 "grad -x x.npy -y y.npy -b b.npy -g g.npy -a a.npy --wrt %s -o out.npy%s%s%s%s",
+		 tc->wrt, tc->gamma_var == 2 ? " --gamma-var j" : "",
+		 tc->gamma_var == 1 ? " --gamma-var i" : "", tc->kernel ? " --kernel " : "",
+		 tc->kernel ? tc->kernel : "");
+	code = run_program(args);
+	++test_count;
+	if (!tap_ok(code == 0, "%s: anisocl %s exits 0", tc->name, args)) {
+		show_stderr();
+		goto cleanup;
+	}
+	ok = npy_file_load(path, &out, err, sizeof(err)) == NPY_LOAD_OK;
+	if (!ok)
+		tap_diag("OUT: %s", err);
+	ok = ok && out.array.itemsize == tc->elem_size && out.array.ndim == want_ndim &&
+	     (want_ndim == 0 || out.array.shape[want_ndim - 1] == (want_ndim == 2 ? grad_cols
+						: grad_rows * grad_cols)) &&
+	     (want_ndim < 2 || out.array.shape[0] == grad_rows);
+	if (ok) {
+		double *got = npy_to_native(&out.array, 8);
+
+		for (i = 0; got && i < grad_rows * grad_cols; ++i) {
+			double e = fabs(got[i] - ref[i]) / (scale[i] + 1e-300);
+
+			if (!(e <= worst))
+				worst = e;
+		}
+		ok = got != NULL && worst <= tol;
+		free(got);
+	}
+	++test_count;
+	tap_ok(ok, "%s: OUT is %s with %zu dimensions, error %.2g <= %.0e of sum |term|", tc->name,
+	       out.array.descr, want_ndim, worst, tol);
+cleanup:
+	npy_file_free(&out);
+	free(scale);
+	free(ref);
+	free(a);
+	free(g);
+	free(b);
+	free(y);
+	free(x);
+}
+
 int main(void)
 {
 	const char *top = getenv("top_builddir");
@@ -403,6 +531,8 @@ int main(void)
 	tap_rng_seed(&rng, tap_seed_from_env());
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); ++k)
 		run_case(&cases[k]);
+	for (k = 0; k < sizeof(grad_cases) / sizeof(grad_cases[0]); ++k)
+		run_grad_case(&grad_cases[k]);
 	run_solve(ANISO_KERNEL_GAUSSIAN);
 	run_solve(ANISO_KERNEL_CAUCHY);
 	tap_plan(test_count);

@@ -1,0 +1,391 @@
+/*
+ * Gradients of L = sum_ie a_ie out_ie (see anisocl.h): each one is a run of
+ * the reduction skeleton with another formula (cl/formula_*.cl), rows and
+ * terms swapped for the sums over i:
+ *
+ *   wrt x              rows x, terms y, formula grad_point (row weights a)
+ *   wrt y              rows y, terms x, formula grad_point (row weights b)
+ *   wrt b              rows y, terms x, formula sum (term weights a)
+ *   wrt gamma, per i   rows x, terms y, formula grad_metric
+ *   wrt gamma, per j   rows y, terms x, formula grad_metric
+ *   wrt gamma, fixed   as per i, then the rows added in row order
+ *
+ * Swapping turns per-j gamma into per-row gamma and d into -d: the
+ * quadratic form and d d^T are even in d, (G + G^T) d is odd, which is the
+ * sign that dL/dy has.  So the skeleton needs no notion of "over i".
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const WRT_NAMES[] = {"x", "y", "b", "gamma"};
+#define WRT_COUNT (sizeof(WRT_NAMES) / sizeof(WRT_NAMES[0]))
+
+const char *aniso_wrt_name(aniso_wrt wrt)
+{
+	return (unsigned)wrt < WRT_COUNT ? WRT_NAMES[wrt] : NULL;
+}
+
+int aniso_wrt_from_name(const char *name, aniso_wrt *wrt)
+{
+	size_t k;
+
+	if (!name || !wrt)
+		return ANISO_ERR_NULL_ARG;
+	for (k = 0; k < WRT_COUNT; ++k)
+		if (strcmp(name, WRT_NAMES[k]) == 0) {
+			*wrt = (aniso_wrt)k;
+			return ANISO_OK;
+		}
+	return ANISO_ERR_BAD_ARG;
+}
+
+/* The reduction that computes one gradient. */
+struct grad_plan {
+	aniso_shape shape; /* as the kernel sees it: M rows, N terms */
+	struct aniso_formula formula;
+	int swap;          /* rows are y (and terms x)                */
+	int sum_rows;      /* fixed gamma: add the M x K rows          */
+	size_t grad_rows, grad_cols;
+};
+
+static aniso_gamma_var swapped_var(aniso_gamma_var var)
+{
+	if (var == ANISO_GAMMA_PER_I)
+		return ANISO_GAMMA_PER_J;
+	if (var == ANISO_GAMMA_PER_J)
+		return ANISO_GAMMA_PER_I;
+	return var;
+}
+
+/* Check wrt and K, and plan the reduction for a valid shape. */
+static int grad_plan_make(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+			  aniso_wrt wrt, struct grad_plan *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (!aniso_wrt_name(wrt))
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+				     "wrt is %d: expected ANISO_WRT_X (0), _Y (1), _B (2) or _GAMMA (3)",
+				     (int)wrt);
+	if (wrt == ANISO_WRT_GAMMA && s->K > ANISO_MAX_GRAD_GAMMA_K)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				     "shape->K is %zu: the gradient with respect to gamma takes at most "
+				     "ANISO_MAX_GRAD_GAMMA_K = %d numbers per gamma row (a full gamma up to "
+				     "D = 32)",
+				     s->K, ANISO_MAX_GRAD_GAMMA_K);
+	g->shape = *s;
+	g->formula = *f;
+	g->swap = wrt == ANISO_WRT_Y || wrt == ANISO_WRT_B ||
+		  (wrt == ANISO_WRT_GAMMA && s->gamma_var == ANISO_GAMMA_PER_J);
+	if (g->swap) {
+		g->shape.M = s->N;
+		g->shape.N = s->M;
+		g->shape.gamma_var = swapped_var(s->gamma_var);
+	}
+	switch (wrt) {
+	case ANISO_WRT_X:
+	case ANISO_WRT_Y:
+		g->formula.id = ANISO_FORMULA_GRAD_POINT;
+		break;
+	case ANISO_WRT_B:
+		g->formula.id = ANISO_FORMULA_SUM;
+		break;
+	default:
+		g->formula.id = ANISO_FORMULA_GRAD_METRIC;
+		g->sum_rows = s->gamma_var == ANISO_GAMMA_FIXED;
+		break;
+	}
+	g->grad_rows = wrt == ANISO_WRT_GAMMA ? s->gamma_rows : g->shape.M;
+	g->grad_cols = aniso_formula_cols(g->formula.id, s);
+	return ANISO_OK;
+}
+
+/* Run a planned gradient on device buffers (in the caller's roles: x is
+ * M x D, a is M x E, ...); M > 0 and N > 0. */
+static int grad_buffers(aniso_ctx *ctx, const struct grad_plan *g, cl_mem x, cl_mem y,
+			cl_mem b, cl_mem gamma, cl_mem a, cl_mem grad)
+{
+	cl_mem rows = g->swap ? y : x, terms = g->swap ? x : y;
+	cl_mem term_weights = g->swap ? a : b, row_weights = g->swap ? b : a;
+	cl_mem per_row = grad;
+	int err;
+
+	if (g->formula.id == ANISO_FORMULA_SUM)
+		row_weights = NULL;
+	if (g->sum_rows) {
+		err = aniso_scratch_get(ctx, SCRATCH_ROWS,
+					g->shape.M * g->grad_cols * aniso_dtype_size(g->shape.dtype),
+					&per_row);
+		if (err != ANISO_OK)
+			goto out;
+	}
+	err = aniso_reduce_buffers(ctx, &g->shape, &g->formula, rows, terms, term_weights, gamma,
+				   row_weights, per_row);
+	if (err != ANISO_OK || !g->sum_rows)
+		goto out;
+	err = aniso_sum_rows_buffers(ctx, &g->shape, &g->formula, per_row, g->shape.M, g->grad_cols,
+				     grad);
+out:
+	return err;
+}
+
+/* ---- host arrays ------------------------------------------------------ */
+
+static const char *first_null(const aniso_shape *s, const struct grad_plan *g, const void *x,
+			      const void *y, const void *b, const void *gamma, const void *a,
+			      const void *grad)
+{
+	if (s->M > 0 && !x)
+		return "x";
+	if (s->N > 0 && !y)
+		return "y";
+	if (s->N > 0 && !b)
+		return "b";
+	if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !gamma)
+		return "gamma";
+	if (s->M > 0 && !a)
+		return "a";
+	if (g->grad_rows > 0 && !grad)
+		return "grad";
+	return NULL;
+}
+
+/* Gradients are not streamed: every buffer must fit at once. */
+static int check_fits(aniso_ctx *ctx, const struct grad_plan *g, const struct aniso_bytes *in,
+		      size_t a_bytes, size_t grad_bytes)
+{
+	const size_t per_row = g->sum_rows ? g->shape.M * g->grad_cols *
+						     aniso_dtype_size(g->shape.dtype)
+					   : 0;
+	const char *names[] = {"x", "y", "b", "gamma", "a", "grad", "the per-row gradient"};
+	const size_t sizes[] = {in->x, in->y, in->b, in->gamma, a_bytes, grad_bytes, per_row};
+	unsigned long long total = 0;
+	size_t k;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); ++k) {
+		if (sizes[k] > ctx->caps.max_alloc_bytes)
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+					     "%s takes %zu bytes: gradients are not streamed, and the "
+					     "device's largest allocation is %llu bytes (%s)",
+					     names[k], sizes[k],
+					     (unsigned long long)ctx->caps.max_alloc_bytes, ctx->caps.name);
+		total += sizes[k];
+	}
+	if (total > ctx->caps.global_mem_bytes / 2)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				     "the gradient's arrays take %llu bytes: gradients are not streamed, "
+				     "and they must fit half the device's memory (%llu bytes, %s)",
+				     total, (unsigned long long)ctx->caps.global_mem_bytes / 2,
+				     ctx->caps.name);
+	return ANISO_OK;
+}
+
+/* Copy one host array into a scratch buffer (non-blocking: the queue is in
+ * order and the host array outlives the call). */
+static int upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name,
+		  const void *host, size_t bytes, cl_mem *buffer)
+{
+	cl_int status;
+	int err;
+
+	*buffer = NULL;
+	if (bytes == 0)
+		return ANISO_OK;
+	err = aniso_scratch_get(ctx, slot, bytes, buffer);
+	if (err != ANISO_OK) {
+		aniso_msg_append(&ctx->msg, " (for %s)", name);
+		return err;
+	}
+	status = clEnqueueWriteBuffer(ctx->queue, *buffer, CL_FALSE, 0, bytes, host, 0, NULL,
+				      NULL);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer", status);
+	return ANISO_OK;
+}
+
+int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
+	       aniso_wrt wrt, const void *x, const void *y, const void *b, const void *gamma,
+	       const void *a, void *grad)
+{
+	struct aniso_formula formula;
+	struct aniso_bytes bytes;
+	struct grad_plan g;
+	const char *missing;
+	cl_mem bx, by, bb, bg, ba, bout;
+	size_t a_bytes, grad_bytes;
+	cl_int status;
+	int err;
+
+	if (!ctx)
+		return ANISO_ERR_NULL_ARG;
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	err = aniso_validate_shape(ctx, shape, 0);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_formula_from_options(ctx, options, &formula);
+	if (err != ANISO_OK)
+		goto out;
+	err = grad_plan_make(ctx, shape, &formula, wrt, &g);
+	if (err != ANISO_OK)
+		goto out;
+	missing = first_null(shape, &g, x, y, b, gamma, a, grad);
+	if (missing) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
+				    "%s is NULL: expected a host array", missing);
+		goto out;
+	}
+	/* Sizes are valid: aniso_validate_shape checked every product. */
+	aniso_shape_bytes(shape, &bytes);
+	a_bytes = bytes.out;
+	grad_bytes = g.grad_rows * g.grad_cols * aniso_dtype_size(shape->dtype);
+	if (grad_bytes == 0)
+		goto out;
+	if (shape->M == 0 || shape->N == 0) {
+		memset(grad, 0, grad_bytes);
+		goto out;
+	}
+	err = check_fits(ctx, &g, &bytes, a_bytes, grad_bytes);
+	if (err != ANISO_OK)
+		goto out;
+	if ((err = upload(ctx, SCRATCH_X, "x", x, bytes.x, &bx)) != ANISO_OK ||
+	    (err = upload(ctx, SCRATCH_Y, "y", y, bytes.y, &by)) != ANISO_OK ||
+	    (err = upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
+	    (err = upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK ||
+	    (err = upload(ctx, SCRATCH_A, "a", a, a_bytes, &ba)) != ANISO_OK)
+		goto finish;
+	err = aniso_scratch_get(ctx, SCRATCH_OUT, grad_bytes, &bout);
+	if (err != ANISO_OK)
+		goto finish;
+	err = grad_buffers(ctx, &g, bx, by, bb, bg, ba, bout);
+	if (err != ANISO_OK)
+		goto finish;
+	status = clEnqueueReadBuffer(ctx->queue, bout, CL_TRUE, 0, grad_bytes, grad, 0, NULL,
+				     NULL);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueReadBuffer(grad)", status);
+finish:
+	if (err != ANISO_OK)
+		/* Pending writes read the caller's arrays: finish them before
+		 * returning, whatever failed. */
+		(void)clFinish(ctx->queue);
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
+
+/* ---- device arrays ---------------------------------------------------- */
+
+static const char *dtype_label(aniso_dtype dtype)
+{
+	return dtype == ANISO_FLOAT64 ? "float64" : "float32";
+}
+
+/* Check that the arrays agree and fill the shape they describe. */
+static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *const all[6],
+			     aniso_gamma_var gamma_var, aniso_shape *s)
+{
+	static const char *const names[6] = {"x", "y", "b", "gamma", "a", "grad"};
+	const aniso_array *x = all[0], *y = all[1], *b = all[2], *gamma = all[3], *a = all[4];
+	int k;
+
+	for (k = 0; k < 6; ++k) {
+		if (!all[k])
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
+					     "%s is NULL: expected an aniso_array", names[k]);
+		if (all[k]->ctx != ctx)
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					     "%s belongs to another context", names[k]);
+		if (all[k]->dtype != x->dtype)
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DTYPE,
+					     "%s has dtype %s but x has %s: expected one dtype for all",
+					     names[k], dtype_label(all[k]->dtype), dtype_label(x->dtype));
+	}
+	for (k = 0; k < 5; ++k)
+		if (aniso_arrays_overlap(all[k], all[5]))
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					     "grad shares memory with %s: expected a separate array for "
+					     "the result",
+					     names[k]);
+	if (y->cols != x->cols)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				     "y has %zu columns: expected D = %zu, the columns of x", y->cols, x->cols);
+	if (b->rows != y->rows)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				     "b has %zu rows: expected N = %zu, the rows of y", b->rows, y->rows);
+	if (a->rows != x->rows || a->cols != b->cols)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				     "a is %zu x %zu: expected M x E = %zu x %zu (the shape of the sum)",
+				     a->rows, a->cols, x->rows, b->cols);
+	s->M = x->rows;
+	s->N = y->rows;
+	s->D = x->cols;
+	s->E = b->cols;
+	s->K = gamma->cols;
+	s->gamma_rows = gamma->rows;
+	s->gamma_var = gamma_var;
+	s->dtype = x->dtype;
+	return aniso_validate_shape(ctx, s, 1);
+}
+
+/* One zero-fill for M = 0 or N = 0. */
+static int fill_zero(aniso_ctx *ctx, aniso_array *grad, size_t bytes)
+{
+	void *zeros = calloc(1, bytes);
+	cl_int status;
+	int err = ANISO_OK;
+
+	if (!zeros)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
+	status = clEnqueueWriteBuffer(ctx->queue, grad->buffer, CL_TRUE, 0, bytes, zeros, 0, NULL,
+				      NULL);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer(grad)", status);
+	free(zeros);
+	return err;
+}
+
+int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options, aniso_wrt wrt,
+		      const aniso_array *x, const aniso_array *y, const aniso_array *b,
+		      const aniso_array *gamma, aniso_gamma_var gamma_var, const aniso_array *a,
+		      aniso_array *grad)
+{
+	const aniso_array *const all[6] = {x, y, b, gamma, a, grad};
+	struct aniso_formula formula;
+	struct grad_plan g;
+	aniso_shape shape;
+	int err;
+
+	if (!ctx)
+		return ANISO_ERR_NULL_ARG;
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	err = shape_from_arrays(ctx, all, gamma_var, &shape);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_formula_from_options(ctx, options, &formula);
+	if (err != ANISO_OK)
+		goto out;
+	err = grad_plan_make(ctx, &shape, &formula, wrt, &g);
+	if (err != ANISO_OK)
+		goto out;
+	if (grad->rows != g.grad_rows || grad->cols != g.grad_cols) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				    "grad is %zu x %zu: expected %zu x %zu, the shape of %s",
+				    grad->rows, grad->cols, g.grad_rows, g.grad_cols, aniso_wrt_name(wrt));
+		goto out;
+	}
+	if (g.grad_rows == 0)
+		goto out;
+	if (shape.M == 0 || shape.N == 0)
+		err = fill_zero(ctx, grad, g.grad_rows * g.grad_cols * aniso_dtype_size(shape.dtype));
+	else
+		err = grad_buffers(ctx, &g, x->buffer, y->buffer, b->buffer, gamma->buffer,
+				   a->buffer, grad->buffer);
+out:
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
