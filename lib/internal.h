@@ -86,14 +86,15 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 /* ---- sources.c --------------------------------------------------- */
 
 /* The kernel sources of one program, concatenated (malloc'd). */
-int aniso_program_source(const char *metric_file, char **source,
-			 struct aniso_msg *msg);
+int aniso_program_source(const char *metric_file, const char *reduction_file,
+			 char **source, struct aniso_msg *msg);
 
 /* ---- options.c --------------------------------------------------- */
 
 /* What a sum computes beyond its shape, resolved from aniso_options. */
 struct aniso_formula {
 	aniso_kernel kernel;
+	aniso_reduction reduction;
 };
 
 /* Check a caller's options (NULL: defaults) and resolve them. */
@@ -110,6 +111,7 @@ struct aniso_kernel_config {
 	size_t D, E, K;
 	aniso_gamma_var gamma_var;
 	aniso_kernel kernel; /* the radial profile */
+	aniso_reduction reduction;
 	enum aniso_strategy strategy;
 	size_t lanes;      /* rows i per work-item (vector width VW)        */
 	size_t work_group; /* work-items per group along i (= tile of j)  */
@@ -136,6 +138,10 @@ void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape 
 void aniso_config_options(const struct aniso_kernel_config *config,
 			  char *buf, size_t buf_size);
 const char *aniso_metric_file(size_t K, size_t D);
+/* The reduction's kernel file, and how many numbers one (block, i, e)
+ * partial takes (its PARTIAL_WIDTH). */
+const char *aniso_reduction_file(aniso_reduction reduction);
+size_t aniso_reduction_partial_width(aniso_reduction reduction);
 
 /* ---- program_cache.c --------------------------------------------- */
 
@@ -235,6 +241,11 @@ struct aniso_bytes {
 void aniso_shape_bytes(const aniso_shape *shape, struct aniso_bytes *bytes);
 
 /* ---- sum.c ------------------------------------------------------- */
+
+/* What an empty sum (N = 0) gives: 0, or -Inf for logsumexp. */
+double aniso_empty_value(const struct aniso_formula *formula);
+/* count numbers of dtype, each value, into host memory. */
+void aniso_fill_host(void *out, aniso_dtype dtype, size_t count, double value);
 
 /* Run a validated sum on device buffers; M > 0 and N > 0. */
 int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,

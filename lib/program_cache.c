@@ -106,7 +106,8 @@ static int compile_program(aniso_ctx *ctx, const struct aniso_kernel_config *con
 	cl_program program = NULL;
 	int err;
 
-	err = aniso_program_source(aniso_metric_file(config->K, config->D), &source, &ctx->msg);
+	err = aniso_program_source(aniso_metric_file(config->K, config->D),
+				   aniso_reduction_file(config->reduction), &source, &ctx->msg);
 	if (err != ANISO_OK)
 		goto out;
 	if (ctx->disk_cache_dir) {

@@ -11,7 +11,7 @@
 #include "internal.h"
 
 /* Order matters: each file uses what the ones before it define. */
-#define SOURCE_COUNT 4
+#define SOURCE_COUNT 5
 
 static int read_file(const char *dir, const char *name, char **text,
 		     size_t *size, struct aniso_msg *msg)
@@ -66,10 +66,10 @@ static const struct aniso_cl_source *embedded(const char *name)
 	return NULL;
 }
 
-int aniso_program_source(const char *metric_file, char **source,
-			 struct aniso_msg *msg)
+int aniso_program_source(const char *metric_file, const char *reduction_file,
+			 char **source, struct aniso_msg *msg)
 {
-	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "profile.cl", "reduce_j.cl"};
+	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "profile.cl", NULL, "reduce_j.cl"};
 	char *texts[SOURCE_COUNT] = {NULL};
 	size_t sizes[SOURCE_COUNT] = {0};
 	const char *dir = getenv("ANISOCL_KERNEL_DIR");
@@ -78,6 +78,7 @@ int aniso_program_source(const char *metric_file, char **source,
 	int err = ANISO_OK;
 
 	names[1] = metric_file;
+	names[3] = reduction_file;
 	for (k = 0; k < SOURCE_COUNT; ++k) {
 		if (dir && *dir) {
 			err = read_file(dir, names[k], &texts[k], &sizes[k], msg);
