@@ -165,13 +165,18 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 
 /* A chunk that the reduction finds suspect (not finite, for the sum) is
  * folded again with the careful metric and fold where either has one:
- * rare, so the j loop stays free of tests. */
+ * rare, so the j loop stays free of tests.  One that the accumulator
+ * already says needs care (acc_wants_care) goes there directly. */
 #if HAS_CAREFUL
 #define SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk)             \
 	do {                                                                   \
-		SUM_TERMS(y_src, b_src, g_src, first, last, accumulate_pair,   \
-			  chunk);                                              \
-		if (chunk_needs_care(&(chunk)))                                   \
+		int care_ = acc_wants_care(&acc);                              \
+		if (!care_) {                                                  \
+			SUM_TERMS(y_src, b_src, g_src, first, last,            \
+				  accumulate_pair, chunk);                     \
+			care_ = chunk_needs_care(&(chunk));                    \
+		}                                                              \
+		if (care_)                                                     \
 			SUM_TERMS(y_src, b_src, g_src, first, last,            \
 				  accumulate_pair_careful, chunk);             \
 	} while (0)

@@ -43,6 +43,12 @@ inline void fold_pair(realv s, const real bj[E], struct chunk_acc *c)
 		c->v[e] = fma(w, (realv)bj[e], c->v[e]);
 }
 
+/* Every chunk gets the plain fold first. */
+inline int acc_wants_care(const struct acc *a)
+{
+	return 0;
+}
+
 /* Whether a chunk may hold the metric's overflow artefacts. */
 inline int chunk_needs_care(const struct chunk_acc *c)
 {
