@@ -401,7 +401,7 @@ static void test_kernel_dir(tap_rng *rng)
 	aniso_ctx *ctx = NULL;
 	struct problem p;
 	char why[512];
-	const char *names[] = {"real.cl", "metric_iso.cl", "profile.cl"};
+	const char *names[] = {"real.cl", "metric_iso.cl", "profile.cl", "reduce_sum.cl"};
 	aniso_shape tiny = {1, 1, 2, 2, 1, 1, ANISO_GAMMA_FIXED, ANISO_FLOAT64};
 	double small[8] = {0}, result[2];
 	int ok, err, k;
@@ -416,7 +416,7 @@ static void test_kernel_dir(tap_rng *rng)
 	tap_ok(ok, "ANISOCL_KERNEL_DIR=%s: sources read from the folder", path);
 	/* A folder with a broken reduction file: the build log must come back. */
 	if (mkdtemp(broken_dir)) {
-		for (k = 0; k < 3; ++k) {
+		for (k = 0; k < 4; ++k) {
 			char src[1100], line[512];
 			FILE *in;
 
@@ -445,7 +445,7 @@ static void test_kernel_dir(tap_rng *rng)
 			    "a kernel that does not compile: ERR_BUILD with the device's build log"))
 			tap_diag("%d: %s", err, aniso_ctx_errmsg(ctx));
 		remove(file);
-		for (k = 0; k < 3; ++k) {
+		for (k = 0; k < 4; ++k) {
 			snprintf(file, sizeof(file), "%s/%s", broken_dir, names[k]);
 			remove(file);
 		}
