@@ -8,7 +8,7 @@
  *
  * Tolerance: |out - ref| <= tol * (1 + sum_j p_j (|log f| + |b|)), the
  * header's promise (tol 1e-12 in float64, 1e-5 in float32; see there why).
- * Programs are few (about 40 compiles of 0.5 s on PoCL, cold): each
+ * Programs are few (about 31 compiles of 0.5 s on PoCL, cold): each
  * (mode, dtype) pair is one program, with one profile.
  */
 #include <math.h>
