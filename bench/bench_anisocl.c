@@ -20,6 +20,11 @@
  *   grad      (not in the default list) each gradient (wrt x, y, b, gamma)
  *             next to the forward sum of the same square problem, on
  *             device arrays, alternating within each round
+ *
+ * --reduction logsumexp times the square section's cases with
+ * ANISO_REDUCTION_LOGSUMEXP (impl "anisocl_logsumexp"); --reduction both
+ * runs each with the sum and with logsumexp side by side, their timed
+ * rounds alternating, and notes the ratio of their pairs/s.
  */
 #include "config.h"
 
@@ -56,6 +61,7 @@ struct options {
 	size_t large_dims[8], n_large_dims; /* dims run at M = N >= 1e5 */
 	size_t E;
 	int baseline;
+	unsigned reductions; /* bit 0 sum, bit 1 logsumexp (square section) */
 	char sections[256];
 	const char *self; /* path of this executable, for the subprocesses */
 };
@@ -125,6 +131,8 @@ static void usage(FILE *f)
 		"                    rounds would take longer than S (default 150)\n"
 		"  --E E             columns of b (default 1)\n"
 		"  --no-baseline     do not run the plain-C baseline\n"
+		"  --reduction R     sum (default), logsumexp, or both side by side\n"
+		"                    (square section; the baseline runs with the sum)\n"
 		"Prints CSV on stdout, progress on stderr.\n");
 }
 
@@ -142,6 +150,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->warm_pairs = 2e8;
 	o->E = 1;
 	o->baseline = 1;
+	o->reductions = 1;
 	for (int a = 1; a < argc; ++a) {
 		const char *arg = argv[a], *val = a + 1 < argc ? argv[a + 1] : NULL;
 
@@ -179,6 +188,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->max_case_s = atof(val);
 			else if (!strcmp(arg, "--E"))
 				o->E = (size_t)atoi(val);
+			else if (!strcmp(arg, "--reduction") && !strcmp(val, "both"))
+				o->reductions = 3;
+			else if (!strcmp(arg, "--reduction") && !strcmp(val, "logsumexp"))
+				o->reductions = 2;
+			else if (!strcmp(arg, "--reduction") && !strcmp(val, "sum"))
+				o->reductions = 1;
 			else {
 				fprintf(stderr, "bench_anisocl: unknown option %s\n", arg);
 				usage(stderr);
@@ -264,6 +279,7 @@ struct runner {
 	void (*release)(struct runner *r);
 	const struct bench_data *data;
 	aniso_ctx *ctx;
+	aniso_reduction reduction; /* of the library's runners */
 	void *out; /* M x E host result of the last full-size run */
 	/* anisocl arrays: [0] full size, [1] warm-up size */
 	aniso_array *x[2], *gamma[2], *o[2], *y, *b;
@@ -322,8 +338,13 @@ static int lib_prepare(struct runner *r, size_t rows)
 static int lib_run(struct runner *r, size_t rows)
 {
 	const int k = lib_slot(r, rows);
-	int err = aniso_sum_arrays(r->ctx, r->x[k], r->y, r->b, r->gamma[k],
-				   r->data->shape.gamma_var, r->o[k]);
+	aniso_options options;
+	int err;
+
+	aniso_options_init(&options);
+	options.reduction = r->reduction;
+	err = aniso_sum_arrays_ex(r->ctx, &options, r->x[k], r->y, r->b, r->gamma[k],
+				  r->data->shape.gamma_var, r->o[k]);
 
 	if (err)
 		snprintf(r->err, sizeof(r->err), "%s: %s", aniso_err_name(err),
@@ -476,6 +497,7 @@ static void print_case(FILE *f, const char *section, const aniso_shape *shape)
 struct bench_case {
 	const char *section;
 	aniso_shape shape;
+	aniso_reduction reduction; /* of the library's runners */
 	int want[3];
 	struct bench_data data;
 	int have_data;
@@ -498,6 +520,7 @@ static double case_start(struct bench_case *c, aniso_ctx *ctx, const struct opti
 		c->state[id] = -1;
 		c->note[id][0] = 0;
 	}
+	/* The same data for the same shape, whatever the reduction. */
 	if (bench_data_make(&c->data, shape, SEED ^ shape->M ^ (shape->N << 20))) {
 		for (int id = IMPL_LIB; id <= IMPL_OMP; ++id)
 			snprintf(c->note[id], sizeof(c->note[id]), "failed: host out of memory");
@@ -511,9 +534,12 @@ static double case_start(struct bench_case *c, aniso_ctx *ctx, const struct opti
 
 		if (!c->want[id])
 			continue;
-		r->impl = impl_names[id];
+		r->impl = id == IMPL_LIB && c->reduction == ANISO_REDUCTION_LOGSUMEXP
+				  ? "anisocl_logsumexp"
+				  : impl_names[id];
 		r->data = &c->data;
 		r->ctx = ctx;
+		r->reduction = c->reduction;
 		r->out = calloc(shape->M * shape->E + 1, elem(shape));
 		r->prepare = id == IMPL_LIB ? lib_prepare : id == IMPL_HOST ? host_prepare : omp_prepare;
 		r->run = id == IMPL_LIB ? lib_run : id == IMPL_HOST ? host_run : omp_run;
@@ -568,7 +594,7 @@ static void case_finish(struct bench_case *c, int reps)
 		if (!c->want[id])
 			continue;
 		if (c->state[id] == 0) {
-			fprintf(stderr, " %s %.3g pairs/s (%.3g..%.3g s);", impl_names[id],
+			fprintf(stderr, " %s %.3g pairs/s (%.3g..%.3g s);", c->r[id].impl,
 				pairs / st[id].median, st[id].min, st[id].max);
 			/* The cross-check against the baseline goes on its row. */
 			if (id == IMPL_OMP && c->state[IMPL_LIB] == 0)
@@ -576,7 +602,7 @@ static void case_finish(struct bench_case *c, int reps)
 					 "max rel diff anisocl vs plain_c %.2g",
 					 max_rel_diff(&c->shape, c->r[IMPL_LIB].out,
 						      c->r[IMPL_OMP].out));
-			csv_row(c->section, impl_names[id], &c->shape, &st[id], "ok", c->note[id]);
+			csv_row(c->section, c->r[id].impl, &c->shape, &st[id], "ok", c->note[id]);
 		} else {
 			fprintf(stderr, " %s %s;", impl_names[id], c->note[id]);
 			csv_row(c->section, impl_names[id], &c->shape, NULL,
@@ -600,7 +626,7 @@ static void case_finish(struct bench_case *c, int reps)
  * shared machine falls on all of them alike and their ratios (library
  * against baseline, or small M against the square shape) stay honest.
  */
-static void run_cases(aniso_ctx *ctx, const struct options *o, struct bench_case *cases,
+static int run_rounds(aniso_ctx *ctx, const struct options *o, struct bench_case *cases,
 		      int n)
 {
 	double total = 0;
@@ -620,8 +646,35 @@ static void run_cases(aniso_ctx *ctx, const struct options *o, struct bench_case
 	for (int k = 0; k < reps; ++k)
 		for (int q = 0; q < n; ++q)
 			case_round(&cases[q], k);
+	return reps;
+}
+
+static void run_cases(aniso_ctx *ctx, const struct options *o, struct bench_case *cases,
+		      int n)
+{
+	const int reps = run_rounds(ctx, o, cases, n);
+
 	for (int q = 0; q < n; ++q)
 		case_finish(&cases[q], reps);
+}
+
+/* c[0] the sum, c[1] logsumexp on the same shape: their rounds alternate,
+ * and logsumexp's row notes its speed relative to the sum's. */
+static void run_cases_ratio(aniso_ctx *ctx, const struct options *o, struct bench_case c[2])
+{
+	const int reps = run_rounds(ctx, o, c, 2);
+	struct bench_stats sum, lse;
+
+	if (c[0].state[IMPL_LIB] == 0 && c[1].state[IMPL_LIB] == 0) {
+		bench_stats_of(c[0].t[IMPL_LIB], reps, &sum);
+		bench_stats_of(c[1].t[IMPL_LIB], reps, &lse);
+		snprintf(c[1].note[IMPL_LIB], sizeof(c[1].note[IMPL_LIB]),
+			 "pairs/s %.3f x the sum's (medians, alternating rounds)",
+			 sum.median / lse.median);
+		fprintf(stderr, "    logsumexp / sum pairs/s: %.3f\n", sum.median / lse.median);
+	}
+	case_finish(&c[0], reps);
+	case_finish(&c[1], reps);
 }
 
 static void case_set(struct bench_case *c, const char *section, const aniso_shape *shape,
@@ -675,6 +728,28 @@ static int representative(size_t D, int var, int kind)
 	       ((D == 2 && kind == BENCH_DIAG) || (D == 3 && kind == BENCH_FULL));
 }
 
+/* The square case s with each reduction asked for, side by side (their
+ * rounds alternate); with both, the logsumexp row notes its pairs/s as a
+ * fraction of the sum's. */
+static void run_square_case(aniso_ctx *ctx, const struct options *o, const aniso_shape *s)
+{
+	struct bench_case c[2];
+	int n = 0;
+
+	if (o->reductions & 1)
+		case_set(&c[n++], "square", s, 0, o->baseline);
+	if (o->reductions & 2) {
+		case_set(&c[n], "square", s, 0, n == 0 && o->baseline);
+		c[n++].reduction = ANISO_REDUCTION_LOGSUMEXP;
+	}
+	if (n == 2)
+		/* The note goes on the row, written by case_finish: run the
+		 * rounds, then finish the sum first to know its time. */
+		run_cases_ratio(ctx, o, c);
+	else
+		run_cases(ctx, o, c, n);
+}
+
 static void section_square(aniso_ctx *ctx, const struct options *o)
 {
 	for (size_t si = 0; si < o->n_sizes; ++si)
@@ -698,7 +773,7 @@ static void section_square(aniso_ctx *ctx, const struct options *o)
 								"see the wide section");
 							continue;
 						}
-						run_case(ctx, o, "square", &s, 0, o->baseline);
+						run_square_case(ctx, o, &s);
 					}
 }
 

@@ -13,10 +13,16 @@
 #define OUT_COLS K
 #define UNROLL_OUT UNROLL_K
 #define FORMULA_ROW_WEIGHTS 1
+/* The gradients are sums of terms: the host builds them with the sum
+ * reduction (reduce_sum.cl), whose chunk they add into directly. */
+#if REDUCTION != REDUCTION_SUM
+#error "the gradient formulas run with the sum reduction only"
+#endif
 
-#define ACCUMULATE_PAIR(NAME, METRIC)                                          \
+#define ACCUMULATE_PAIR(NAME, METRIC, FOLD)                                    \
 	inline void NAME(const realv xi[D], const real yj[D], GAMMA_PARAM,     \
-			 const real bj[E], const realv ai[E], realv chunk[K])  \
+			 const real bj[E], const realv ai[E],                   \
+			 struct chunk_acc *chunk)                              \
 	{                                                                      \
 		realv diff[D], s, c = 0;                                       \
 		UNROLL_D for (int k = 0; k < D; ++k)                           \
@@ -26,5 +32,5 @@
 			s *= Q_SCALE;                                          \
 		UNROLL_E for (int e = 0; e < E; ++e)                           \
 			c = fma(ai[e], (realv)bj[e], c);                       \
-		metric_add_dgamma(diff, c * radial_derivative(s), chunk);      \
+		metric_add_dgamma(diff, c * radial_derivative(s), chunk->v);      \
 	}

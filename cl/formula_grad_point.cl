@@ -17,10 +17,16 @@
 #define OUT_COLS D
 #define UNROLL_OUT UNROLL_D
 #define FORMULA_ROW_WEIGHTS 1
+/* The gradients are sums of terms: the host builds them with the sum
+ * reduction (reduce_sum.cl), whose chunk they add into directly. */
+#if REDUCTION != REDUCTION_SUM
+#error "the gradient formulas run with the sum reduction only"
+#endif
 
-#define ACCUMULATE_PAIR(NAME, METRIC)                                          \
+#define ACCUMULATE_PAIR(NAME, METRIC, FOLD)                                    \
 	inline void NAME(const realv xi[D], const real yj[D], GAMMA_PARAM,     \
-			 const real bj[E], const realv ai[E], realv chunk[D])  \
+			 const real bj[E], const realv ai[E],                   \
+			 struct chunk_acc *chunk)                              \
 	{                                                                      \
 		realv diff[D], grad[D], s, c = 0, w;                           \
 		UNROLL_D for (int k = 0; k < D; ++k)                           \
@@ -34,5 +40,5 @@
 		if (!SCALE_METRIC)                                             \
 			w *= (real)1 / Q_SCALE;                                \
 		UNROLL_D for (int k = 0; k < D; ++k)                           \
-			chunk[k] = fma(w, grad[k], chunk[k]);                  \
+			chunk->v[k] = fma(w, grad[k], chunk->v[k]);                  \
 	}

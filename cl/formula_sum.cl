@@ -6,20 +6,25 @@
  *   UNROLL_OUT          the unroll pragma for loops over them
  *   FORMULA_ROW_WEIGHTS 1 when each row carries E weights a_i (a kernel
  *                       argument after `partial`), else 0
- *   ACCUMULATE_PAIR(NAME, METRIC)  a function NAME adding one pair's terms
- *                       (VW rows against one j) into chunk[OUT_COLS], with
- *                       the metric function METRIC (plain or careful)
+ *   ACCUMULATE_PAIR(NAME, METRIC, FOLD)  a function NAME adding one pair's
+ *                       terms (VW rows against one j) into the chunk (struct
+ *                       chunk_acc of the reduction file), with the metric
+ *                       function METRIC (plain or careful) and the
+ *                       reduction's fold FOLD (plain or careful) where the
+ *                       formula folds values f(q) b_j as the sum does
  * and the host knows the same numbers (lib/plan.c, aniso_formula_cols).
  *
- * This one is the sum:  out_i[e] = sum_j f(q_ij) b_j[e].
+ * This one is the sum:  out_i[e] = sum_j f(q_ij) b_j[e], or with the
+ * logsumexp reduction log sum_j f(q_ij) exp(b_j[e]): the reduction's fold
+ * takes s = Q_SCALE q and b_j.
  */
 #define OUT_COLS E
 #define UNROLL_OUT UNROLL_E
 #define FORMULA_ROW_WEIGHTS 0
 
-#define ACCUMULATE_PAIR(NAME, METRIC)                                          \
+#define ACCUMULATE_PAIR(NAME, METRIC, FOLD)                                    \
 	inline void NAME(const realv xi[D], const real yj[D], GAMMA_PARAM,     \
-			 const real bj[E], realv chunk[E])                     \
+			 const real bj[E], struct chunk_acc *chunk)            \
 	{                                                                      \
 		realv diff[D], s;                                              \
 		UNROLL_D for (int k = 0; k < D; ++k)                           \
@@ -27,7 +32,5 @@
 		s = METRIC(diff, GAMMA_ARGS);                                  \
 		if (SCALE_METRIC)                                              \
 			s *= Q_SCALE;                                          \
-		s = radial_weight(s);                                          \
-		UNROLL_E for (int e = 0; e < E; ++e)                           \
-			chunk[e] = fma(s, (realv)bj[e], chunk[e]);             \
+		FOLD(s, bj, chunk);                                            \
 	}

@@ -27,6 +27,16 @@
  * f'(q) (G + G^T) d has a limit that depends on the direction, and 0 is
  * the symmetric choice (the subgradient of the cone's tip).
  *
+ * The logsumexp reduction (cl/reduce_lse.cl) wants log f(q) instead, in
+ * natural units: log_radial_weight.  It is computed from q directly, never
+ * as log(f(q)): -q for the Gaussian (exact, and finite where exp(-q)
+ * underflows to 0), -sqrt(q) for Laplace, -log1p(q) for Cauchy and
+ * -log1p(q) / 2 for IMQ (log1p keeps q << 1 accurate).  Nothing is folded
+ * into gamma then (Q_SCALE = 1): a log2(e) factor taken out again would add
+ * two roundings to -q, and the reduction adds b_j to it in natural units,
+ * which keeps huge log-weights (|b| = 1e30) exact.  q = +Inf (far points)
+ * gives -Inf, a term of weight 0.
+ *
  * A Taylor-polynomial exp2 with bit-built powers of two was measured
  * against the builtin on PoCL: no faster in float32, 1.6x slower in
  * float64 (D = 3), so the builtin stays.
@@ -39,7 +49,23 @@
 /* max(s, 0) that keeps NaN (fmax would turn NaN into 0). */
 #define NOT_BELOW_ZERO(s) SELECT((s), (realv)0, (s) < (realv)0)
 
+#if REDUCTION == REDUCTION_LOGSUMEXP
+#define Q_SCALE ((real)1)
+inline realv log_radial_weight(realv q)
+{
 #if PROFILE == PROFILE_GAUSSIAN
+	return -q;
+#elif PROFILE == PROFILE_LAPLACE
+	return -sqrt(NOT_BELOW_ZERO(q));
+#elif PROFILE == PROFILE_CAUCHY
+	return -log1p(NOT_BELOW_ZERO(q));
+#elif PROFILE == PROFILE_IMQ
+	return (real)-0.5 * log1p(NOT_BELOW_ZERO(q));
+#else
+#error "PROFILE must be one of PROFILE_GAUSSIAN, _LAPLACE, _CAUCHY, _IMQ"
+#endif
+}
+#elif PROFILE == PROFILE_GAUSSIAN
 #define Q_SCALE LOG2E_R
 inline realv radial_weight(realv s)
 {

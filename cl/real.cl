@@ -12,10 +12,17 @@
  *   GAMMA_IN_GLOBAL 0: gamma copied to private memory (fixed, per-i: once;
  *                   per-j: each pair), 1: read from global memory where it
  *                   lies, for large K (see lib/plan.c)
+ *   PROFILE         the radial profile (cl/profile.cl)
+ *   REDUCTION       REDUCTION_SUM or REDUCTION_LOGSUMEXP: which reduction
+ *                   file (cl/reduce_sum.cl, cl/reduce_lse.cl) the program
+ *                   holds
  */
 #define GAMMA_FIXED 0
 #define GAMMA_PER_I 1
 #define GAMMA_PER_J 2
+
+#define REDUCTION_SUM 0
+#define REDUCTION_LOGSUMEXP 1
 
 #if REAL_IS_DOUBLE
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -23,10 +30,12 @@ typedef double real;
 #define REAL_NAME double
 /* log2(e): the pair formula evaluates exp(-s) as exp2(-s * log2(e)). */
 #define LOG2E_R 1.4426950408889634074
+#define REAL_MAX DBL_MAX
 #else
 typedef float real;
 #define REAL_NAME float
 #define LOG2E_R 1.44269504088896341f
+#define REAL_MAX FLT_MAX
 #endif
 
 #define CAT_(a, b) a##b
@@ -48,6 +57,19 @@ typedef CAT(REAL_NAME, VW) realv;
 #define SELECT(a, b, c) select((a), (b), (c))
 #define ANY(c) any(c)
 #endif
+
+/* Neumaier's compensated addition, for the reductions' running sums.
+ * Compensation is skipped when the sum is not finite, so Inf stays Inf
+ * instead of becoming Inf - Inf = NaN. */
+inline realv compensated_add(realv sum, realv *compensation, realv value)
+{
+	realv t = sum + value;
+	realv lost = SELECT((value - t) + sum, (sum - t) + value,
+			    fabs(sum) >= fabs(value));
+
+	*compensation += SELECT((realv)0, lost, isfinite(t));
+	return t;
+}
 
 /* A gamma number: per lane when gamma varies with i, else shared. */
 #if GAMMA_VAR == GAMMA_PER_I

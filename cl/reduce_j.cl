@@ -1,42 +1,41 @@
 /*
  * The reduction skeleton over j:
  *
- *   partial[block][i][.] = sum over j in the block of the formula's terms
- *                          (OUT_COLS numbers; the sum's are
- *                          radial_weight(metric(x_i - y_j)) * b[j][e])
+ *   partial[block][i][.] = the reduction, over j in the block, of the
+ *                          formula's pair terms (OUT_COLS numbers per row)
  *
- * The formula file (formula_*.cl) defines the pair function and the
- * result's width; this file never knows which formula it runs.
+ * It loops and merges, never knowing what it computes.  The program holds,
+ * before this file:
+ *  - one formula file (cl/formula_sum.cl, cl/formula_grad_point.cl,
+ *    cl/formula_grad_metric.cl): the result's width OUT_COLS, whether rows
+ *    carry weights a_i, and the pair function ACCUMULATE_PAIR;
+ *  - one reduction file (cl/reduce_sum.cl, cl/reduce_lse.cl): the
+ *    accumulator (struct acc), a chunk's (struct chunk_acc), how a pair's
+ *    value folds into a chunk (fold_pair, which the sum formula calls), how
+ *    a chunk goes into the accumulator, and how block partials merge
+ *    (struct merge), each partial being PARTIAL_WIDTH numbers.
+ * The gradients are sums (reduce_sum.cl); logsumexp has the sum formula.
  *
  * Launch: one dimension of i_groups * j_blocks groups of WG work-items;
  * group g takes i-group g % i_groups and j-block g / i_groups, and each
  * work-item VW rows i.  (A second NDRange dimension for the j-blocks left
  * all but one PoCL thread idle when there was a single i-group.)  With a
- * single j-block the host passes `out` as `partial`; otherwise
- * combine_partials adds the blocks in a fixed order, so results are
- * bitwise reproducible run to run.
+ * single j-block the host passes `out` as `partial` and the kernel writes
+ * final values; otherwise combine_partials merges the blocks in a fixed
+ * order, so results are bitwise reproducible run to run.
  *
- * Summation: CHUNK terms are added plainly, then the chunk goes into a
- * Neumaier-compensated accumulator.  The rounding error then grows with
- * CHUNK, not with N, for a few flops per chunk.  Compensation is skipped
- * when the running sum is not finite, so Inf stays Inf instead of
- * becoming Inf - Inf = NaN.
+ * Terms are folded CHUNK at a time into a chunk accumulator, which then
+ * goes into the running one (see the reduction files for why).
  */
 
-/* Set by a metric file that has a careful variant (metric_full.cl). */
+/* Set by a metric file that has a careful variant (metric_full.cl), and by
+ * a reduction file that has a careful fold (reduce_lse.cl). */
 #ifndef METRIC_HAS_CAREFUL
 #define METRIC_HAS_CAREFUL 0
 #endif
-
-inline realv compensated_add(realv sum, realv *compensation, realv value)
-{
-	realv t = sum + value;
-	realv lost = SELECT((value - t) + sum, (sum - t) + value,
-			    fabs(sum) >= fabs(value));
-
-	*compensation += SELECT((realv)0, lost, isfinite(t));
-	return t;
-}
+#ifndef REDUCTION_HAS_CAREFUL
+#define REDUCTION_HAS_CAREFUL 0
+#endif
 
 /* Rows i0 .. i0+VW-1 of a row-major array with COLS columns, as COLS
  * vectors of VW lanes (out[k] lane l = a[i0 + l][k] * scale); rows past M
@@ -94,31 +93,48 @@ inline void load_rows(__global const real *restrict x, ulong i0, ulong M,
 
 /* One pair (VW rows i against one j), the formula's ACCUMULATE_PAIR, with
  * the metric's plain form (METRIC = metric_sqdist) or its careful one (see
- * metric_full.cl). */
-ACCUMULATE_PAIR(accumulate_pair, metric_sqdist)
+ * metric_full.cl), and the reduction's plain or careful fold. */
+ACCUMULATE_PAIR(accumulate_pair, metric_sqdist, fold_pair)
+#define HAS_CAREFUL (METRIC_HAS_CAREFUL || REDUCTION_HAS_CAREFUL)
 #if METRIC_HAS_CAREFUL
-ACCUMULATE_PAIR(accumulate_pair_careful, metric_sqdist_careful)
-
-inline int chunk_not_finite(const realv chunk[OUT_COLS])
-{
-	int bad = 0;
-
-	UNROLL_OUT for (int e = 0; e < OUT_COLS; ++e)
-		bad |= ANY(!isfinite(chunk[e]));
-	return bad;
-}
+#define CAREFUL_METRIC metric_sqdist_careful
+#else
+#define CAREFUL_METRIC metric_sqdist
+#endif
+#if REDUCTION_HAS_CAREFUL
+#define CAREFUL_FOLD fold_pair_careful
+#else
+#define CAREFUL_FOLD fold_pair
+#endif
+#if HAS_CAREFUL
+/* One more level, so that CAREFUL_METRIC is expanded before the formula
+ * pastes names onto it (metric_sqdist_careful##_grad). */
+#define ACCUMULATE_PAIR_EXPANDED(NAME, METRIC, FOLD) ACCUMULATE_PAIR(NAME, METRIC, FOLD)
+ACCUMULATE_PAIR_EXPANDED(accumulate_pair_careful, CAREFUL_METRIC, CAREFUL_FOLD)
 #endif
 
+/* The accumulator of rows i0 .. i0+VW-1: PARTIAL_WIDTH numbers per (i, c)
+ * into partial, or the final value into out (partial is out then). */
 inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
-		       ulong M, const realv sum[OUT_COLS], const realv compensation[OUT_COLS])
+		       ulong M, int final, const struct acc *a)
 {
 	UNROLL_OUT for (int e = 0; e < OUT_COLS; ++e) {
 		real lanes[VW];
 
-		VSTORE(sum[e] + compensation[e], lanes);
-		UNROLL_VW for (int l = 0; l < VW; ++l)
-			if (i0 + l < M)
-				partial[(block * M + i0 + l) * OUT_COLS + e] = lanes[l];
+		if (final) {
+			VSTORE(acc_final(a, e), lanes);
+			UNROLL_VW for (int l = 0; l < VW; ++l)
+				if (i0 + l < M)
+					partial[(i0 + l) * OUT_COLS + e] = lanes[l];
+			continue;
+		}
+		for (int k = 0; k < PARTIAL_WIDTH; ++k) {
+			VSTORE(acc_partial(a, e, k), lanes);
+			UNROLL_VW for (int l = 0; l < VW; ++l)
+				if (i0 + l < M)
+					partial[((block * M + i0 + l) * OUT_COLS + e) *
+							PARTIAL_WIDTH + k] = lanes[l];
+		}
 	}
 }
 
@@ -136,11 +152,11 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 
 /* Terms first..last-1 of y_src/b_src/g_src (global arrays on the loop path,
  * local tiles on the tiled one: OpenCL 1.2 has no generic address space,
- * hence macros) summed plainly into chunk with the pair function PAIR. */
+ * hence macros) folded into chunk, started from the kernel's accumulator,
+ * with the pair function PAIR. */
 #define SUM_TERMS(y_src, b_src, g_src, first, last, PAIR, chunk)               \
 	do {                                                                   \
-		UNROLL_OUT for (int e_ = 0; e_ < OUT_COLS; ++e_)               \
-			(chunk)[e_] = 0;                                       \
+		chunk_start(&acc, &(chunk));                                   \
 		for (ulong j_ = (first); j_ < (last); ++j_) {                  \
 			real yj[D], bj[E];                                     \
 			UNROLL_D for (int k_ = 0; k_ < D; ++k_)                \
@@ -148,18 +164,24 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 			UNROLL_E for (int e_ = 0; e_ < E; ++e_)                \
 				bj[e_] = (b_src)[j_ * E + e_];                 \
 			LOAD_GAMMA_J(g_src, j_);                               \
-			PAIR(xi, yj, GAMMA_ARGS, bj, ROW_WEIGHTS_ARGS chunk);  \
+			PAIR(xi, yj, GAMMA_ARGS, bj, ROW_WEIGHTS_ARGS &(chunk)); \
 		}                                                              \
 	} while (0)
 
-/* A chunk that is not finite is summed again with the careful metric
- * where the metric has one: rare, so the j loop stays free of tests. */
-#if METRIC_HAS_CAREFUL
+/* A chunk that the reduction finds suspect (not finite, for the sum) is
+ * folded again with the careful metric and fold where either has one:
+ * rare, so the j loop stays free of tests.  One that the accumulator
+ * already says needs care (acc_wants_care) goes there directly. */
+#if HAS_CAREFUL
 #define SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk)             \
 	do {                                                                   \
-		SUM_TERMS(y_src, b_src, g_src, first, last, accumulate_pair,   \
-			  chunk);                                              \
-		if (chunk_not_finite(chunk))                                   \
+		int care_ = acc_wants_care(&acc);                              \
+		if (!care_) {                                                  \
+			SUM_TERMS(y_src, b_src, g_src, first, last,            \
+				  accumulate_pair, chunk);                     \
+			care_ = chunk_needs_care(&(chunk));                    \
+		}                                                              \
+		if (care_)                                                     \
 			SUM_TERMS(y_src, b_src, g_src, first, last,            \
 				  accumulate_pair_careful, chunk);             \
 	} while (0)
@@ -168,16 +190,14 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 	SUM_TERMS(y_src, b_src, g_src, first, last, accumulate_pair, chunk)
 #endif
 
-/* The terms summed as a chunk, then added to the kernel's sum with
- * compensation.  Uses xi, g, sum and compensation of the kernel (and ai
- * where the formula has row weights). */
+/* The terms folded as a chunk, then the chunk added to the kernel's
+ * accumulator.  Uses xi, g and acc of the kernel (and ai where the formula
+ * has row weights). */
 #define ADD_TERMS(y_src, b_src, g_src, first, last)                            \
 	do {                                                                   \
-		realv chunk[OUT_COLS];                                         \
+		struct chunk_acc chunk;                                        \
 		SUM_TERMS_CHECKED(y_src, b_src, g_src, first, last, chunk);    \
-		UNROLL_OUT for (int e_ = 0; e_ < OUT_COLS; ++e_)               \
-			sum[e_] = compensated_add(sum[e_], &compensation[e_],  \
-						  chunk[e_]);                  \
+		acc_add_chunk(&acc, &chunk);                                   \
 	} while (0)
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
@@ -192,7 +212,8 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	const ulong i0 = ((group - block * i_groups) * WG + get_local_id(0)) * VW;
 	const ulong j_begin = block * j_block_len;
 	const ulong j_end = min(j_begin + j_block_len, N);
-	realv xi[D], sum[OUT_COLS], compensation[OUT_COLS];
+	realv xi[D];
+	struct acc acc;
 #if FORMULA_ROW_WEIGHTS
 	realv ai[E];
 #endif
@@ -226,8 +247,7 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 #if FORMULA_ROW_WEIGHTS
 	LOAD_LANES(a, E, UNROLL_E, i0, M, (real)1, ai);
 #endif
-	UNROLL_OUT for (int e = 0; e < OUT_COLS; ++e)
-		sum[e] = compensation[e] = 0;
+	acc_init(&acc);
 
 #if !TILED
 	/* CPU devices: no barrier; y_j and b_j are read straight from global
@@ -257,27 +277,21 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 		barrier(CLK_LOCAL_MEM_FENCE);
 	}
 #endif
-	store_rows(partial, block, i0, M, sum, compensation);
+	store_rows(partial, block, i0, M, j_block_len >= N, &acc);
 }
 
-/* out[idx] = sum over blocks of partial[block][idx], in block order. */
+/* out[idx] = the merge of partial[block][idx] over blocks, in block order. */
 __kernel void combine_partials(ulong count, ulong j_blocks,
 			       __global const real *restrict partial,
 			       __global real *restrict out)
 {
 	const ulong idx = get_global_id(0);
-	real sum = 0, compensation = 0;
+	struct merge m;
 
 	if (idx >= count)
 		return;
-	for (ulong block = 0; block < j_blocks; ++block) {
-		const real value = partial[block * count + idx];
-		const real t = sum + value;
-
-		if (isfinite(t))
-			compensation += fabs(sum) >= fabs(value) ? (sum - t) + value
-								 : (value - t) + sum;
-		sum = t;
-	}
-	out[idx] = sum + compensation;
+	merge_init(&m);
+	for (ulong block = 0; block < j_blocks; ++block)
+		merge_add(&m, partial + (block * count + idx) * PARTIAL_WIDTH);
+	out[idx] = merge_final(&m);
 }

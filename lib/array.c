@@ -330,20 +330,23 @@ static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
 	return aniso_validate_shape(ctx, s, 1);
 }
 
-/* One zero-fill for N = 0. */
-static int fill_zero(aniso_ctx *ctx, aniso_array *out, size_t bytes)
+/* One fill for N = 0: the empty sum's value (0, or -Inf for logsumexp). */
+static int fill_empty(aniso_ctx *ctx, const aniso_shape *shape,
+		      const struct aniso_formula *formula, aniso_array *out)
 {
-	void *zeros = calloc(1, bytes);
+	const size_t count = shape->M * shape->E;
+	void *values = malloc(count * aniso_dtype_size(shape->dtype));
 	cl_int status;
 	int err = ANISO_OK;
 
-	if (!zeros)
+	if (!values)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
-	status = clEnqueueWriteBuffer(ctx->queue, out->buffer, CL_TRUE, 0, bytes,
-				      zeros, 0, NULL, NULL);
+	aniso_fill_host(values, shape->dtype, count, aniso_empty_value(formula));
+	status = clEnqueueWriteBuffer(ctx->queue, out->buffer, CL_TRUE, 0,
+				      count * aniso_dtype_size(shape->dtype), values, 0, NULL, NULL);
 	if (status != CL_SUCCESS)
 		err = aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer(out)", status);
-	free(zeros);
+	free(values);
 	return err;
 }
 
@@ -372,7 +375,7 @@ int aniso_sum_arrays_ex(aniso_ctx *ctx, const aniso_options *options, const anis
 	if (err != ANISO_OK || shape.M == 0)
 		goto out;
 	if (shape.N == 0)
-		err = fill_zero(ctx, out, shape.M * shape.E * aniso_dtype_size(shape.dtype));
+		err = fill_empty(ctx, &shape, &formula, out);
 	else
 		err = aniso_sum_buffers(ctx, &shape, &formula, x->buffer, y->buffer, b->buffer,
 					gamma->buffer, out->buffer);

@@ -70,6 +70,14 @@ static int grad_plan_make(aniso_ctx *ctx, const aniso_shape *s, const struct ani
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
 				     "wrt is %d: expected ANISO_WRT_X (0), _Y (1), _B (2) or _GAMMA (3)",
 				     (int)wrt);
+	/* The pair terms of a logsumexp gradient are softmax weights
+	 * exp(b_je - out_ie), which need the forward result on the rows and
+	 * the terms side at once: not built yet, so refused, not guessed. */
+	if (f->reduction != ANISO_REDUCTION_SUM)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+				     "options->reduction is %s: gradients are computed for the sum "
+				     "reduction only in this version; expected ANISO_REDUCTION_SUM",
+				     aniso_reduction_name(f->reduction));
 	if (wrt == ANISO_WRT_GAMMA && s->K > ANISO_MAX_GRAD_GAMMA_K)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
 				     "shape->K is %zu: the gradient with respect to gamma takes at most "

@@ -4,9 +4,10 @@
  *
  * Streaming: x, gamma (per i) and out go through in chunks of rows_i rows,
  * y, b and gamma (per j) in chunks of rows_j rows.  Each (i-chunk, j-chunk)
- * pair is one ordinary sum; the j-chunks of an i-chunk are added on the
- * host in double with compensation, in chunk order, so the result is
- * deterministic and as accurate as the one-pass sum.  Everything lands in
+ * pair is one ordinary sum; the j-chunks of an i-chunk are merged on the
+ * host in double, in chunk order, so the result is deterministic and as
+ * accurate as the one-pass sum: added with compensation for the sum, as
+ * (max, scaled sum) pairs for logsumexp (see merge_value).  Everything lands in
  * a staging copy first, and `out` is written only when every pass has
  * succeeded.
  */
@@ -148,6 +149,34 @@ static void add_compensated(double *sum, double *compensation, double value)
 	*sum = t;
 }
 
+/* Fold one j-chunk's result v into the running merge (a, b) of an output:
+ * the sum's (sum, compensation), or logsumexp's (m, s) standing for
+ * m + log s.  logsumexp starts at (-Inf, 0) and takes v - m as 0 when
+ * v == m, so that -Inf and +Inf chunks merge without Inf - Inf = NaN; a
+ * NaN chunk makes s NaN. */
+static void merge_start(aniso_reduction reduction, double *a, double *b)
+{
+	*a = reduction == ANISO_REDUCTION_LOGSUMEXP ? -INFINITY : 0.0;
+	*b = 0.0;
+}
+
+static void merge_value(aniso_reduction reduction, double *a, double *b, double v)
+{
+	if (reduction != ANISO_REDUCTION_LOGSUMEXP) {
+		add_compensated(a, b, v);
+	} else if (v > *a) {
+		*b = *b * exp(*a - v) + 1;
+		*a = v;
+	} else {
+		*b += v == *a ? 1.0 : exp(v - *a);
+	}
+}
+
+static double merge_result(aniso_reduction reduction, double a, double b)
+{
+	return reduction == ANISO_REDUCTION_LOGSUMEXP ? a + log(b) : a + b;
+}
+
 static int sum_streamed(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
 			const char *x, const char *y, const char *b, const char *gamma,
 			size_t rows_i, size_t rows_j, char *staging)
@@ -168,8 +197,8 @@ static int sum_streamed(aniso_ctx *ctx, const aniso_shape *s, const struct aniso
 	for (i0 = 0; i0 < s->M; i0 += rows_i) {
 		const size_t mi = min_size(rows_i, s->M - i0);
 
-		memset(sum, 0, mi * s->E * sizeof(double));
-		memset(compensation, 0, mi * s->E * sizeof(double));
+		for (k = 0; k < mi * s->E; ++k)
+			merge_start(f->reduction, &sum[k], &compensation[k]);
 		for (j0 = 0; j0 < s->N; j0 += rows_j) {
 			aniso_shape c = *s;
 			const char *g = gamma;
@@ -188,11 +217,11 @@ static int sum_streamed(aniso_ctx *ctx, const aniso_shape *s, const struct aniso
 			if (err != ANISO_OK)
 				goto out;
 			for (k = 0; k < mi * s->E; ++k)
-				add_compensated(&sum[k], &compensation[k],
-						element(chunk_out, k, s->dtype));
+				merge_value(f->reduction, &sum[k], &compensation[k],
+					    element(chunk_out, k, s->dtype));
 		}
 		for (k = 0; k < mi * s->E; ++k) {
-			double v = sum[k] + compensation[k];
+			double v = merge_result(f->reduction, sum[k], compensation[k]);
 			size_t at = i0 * s->E + k;
 
 			if (s->dtype == ANISO_FLOAT64)
@@ -261,7 +290,7 @@ int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *
 	if (shape->M == 0)
 		goto out;
 	if (shape->N == 0) {
-		memset(out, 0, bytes.out);
+		aniso_fill_host(out, shape->dtype, shape->M * shape->E, aniso_empty_value(&formula));
 		goto out;
 	}
 	err = stream_chunks(ctx, shape, &rows_i, &rows_j);

@@ -87,6 +87,7 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 
 /* The kernel sources of one program, concatenated (malloc'd). */
 int aniso_program_source(const char *metric_file, const char *formula_file,
+			 const char *reduction_file,
 			 char **source, struct aniso_msg *msg);
 
 /* ---- options.c --------------------------------------------------- */
@@ -105,6 +106,7 @@ enum aniso_formula_id {
 struct aniso_formula {
 	aniso_kernel kernel;
 	enum aniso_formula_id id;
+	aniso_reduction reduction;
 };
 
 /* Check a caller's options (NULL: defaults) and resolve them. */
@@ -123,6 +125,7 @@ struct aniso_kernel_config {
 	aniso_kernel kernel; /* the radial profile */
 	enum aniso_formula_id formula;
 	size_t out_cols;     /* numbers per row of the result (formula's)  */
+	aniso_reduction reduction;
 	enum aniso_strategy strategy;
 	size_t lanes;      /* rows i per work-item (vector width VW)        */
 	size_t work_group; /* work-items per group along i (= tile of j)  */
@@ -154,6 +157,10 @@ const char *aniso_formula_file(enum aniso_formula_id id);
 size_t aniso_formula_cols(enum aniso_formula_id id, const aniso_shape *shape);
 /* Whether a formula's rows carry weights a (M x E). */
 int aniso_formula_has_row_weights(enum aniso_formula_id id);
+/* The reduction's kernel file, and how many numbers one (block, i, e)
+ * partial takes (its PARTIAL_WIDTH). */
+const char *aniso_reduction_file(aniso_reduction reduction);
+size_t aniso_reduction_partial_width(aniso_reduction reduction);
 
 /* ---- program_cache.c --------------------------------------------- */
 
@@ -258,6 +265,11 @@ struct aniso_bytes {
 void aniso_shape_bytes(const aniso_shape *shape, struct aniso_bytes *bytes);
 
 /* ---- sum.c ------------------------------------------------------- */
+
+/* What an empty sum (N = 0) gives: 0, or -Inf for logsumexp. */
+double aniso_empty_value(const struct aniso_formula *formula);
+/* count numbers of dtype, each value, into host memory. */
+void aniso_fill_host(void *out, aniso_dtype dtype, size_t count, double value);
 
 /* Run a validated sum on device buffers; M > 0 and N > 0. */
 int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,

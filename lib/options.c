@@ -9,6 +9,8 @@
 
 static const char *const KERNEL_NAMES[] = {"gaussian", "laplace", "cauchy", "imq"};
 #define KERNEL_COUNT (sizeof(KERNEL_NAMES) / sizeof(KERNEL_NAMES[0]))
+static const char *const REDUCTION_NAMES[] = {"sum", "logsumexp"};
+#define REDUCTION_COUNT (sizeof(REDUCTION_NAMES) / sizeof(REDUCTION_NAMES[0]))
 
 void aniso_options_init(aniso_options *options)
 {
@@ -17,6 +19,7 @@ void aniso_options_init(aniso_options *options)
 	memset(options, 0, sizeof(*options));
 	options->struct_size = sizeof(*options);
 	options->kernel = ANISO_KERNEL_GAUSSIAN;
+	options->reduction = ANISO_REDUCTION_SUM;
 }
 
 const char *aniso_kernel_name(aniso_kernel kernel)
@@ -38,6 +41,25 @@ int aniso_kernel_from_name(const char *name, aniso_kernel *kernel)
 	return ANISO_ERR_BAD_ARG;
 }
 
+const char *aniso_reduction_name(aniso_reduction reduction)
+{
+	return (unsigned)reduction < REDUCTION_COUNT ? REDUCTION_NAMES[reduction] : NULL;
+}
+
+int aniso_reduction_from_name(const char *name, aniso_reduction *reduction)
+{
+	size_t k;
+
+	if (!name || !reduction)
+		return ANISO_ERR_NULL_ARG;
+	for (k = 0; k < REDUCTION_COUNT; ++k)
+		if (strcmp(name, REDUCTION_NAMES[k]) == 0) {
+			*reduction = (aniso_reduction)k;
+			return ANISO_OK;
+		}
+	return ANISO_ERR_BAD_ARG;
+}
+
 /* The end of a field, to tell whether a caller's struct_size covers it. */
 #define FIELD_END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
 
@@ -51,6 +73,7 @@ int aniso_formula_from_options(aniso_ctx *ctx, const aniso_options *options,
 	aniso_options_init(&known);
 	formula->kernel = known.kernel;
 	formula->id = ANISO_FORMULA_SUM;
+	formula->reduction = known.reduction;
 	if (!options)
 		goto out;
 	if (options->struct_size < FIELD_END(aniso_options, struct_size) ||
@@ -84,6 +107,16 @@ int aniso_formula_from_options(aniso_ctx *ctx, const aniso_options *options,
 			goto out;
 		}
 		formula->kernel = known.kernel;
+	}
+	if (options->struct_size >= FIELD_END(aniso_options, reduction)) {
+		if (!aniso_reduction_name(known.reduction)) {
+			err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					    "options->reduction is %d: expected ANISO_REDUCTION_SUM (0) "
+					    "or _LOGSUMEXP (1)",
+					    (int)known.reduction);
+			goto out;
+		}
+		formula->reduction = known.reduction;
 	}
 out:
 	return err;

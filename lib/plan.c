@@ -47,6 +47,17 @@ int aniso_formula_has_row_weights(enum aniso_formula_id id)
 	return id != ANISO_FORMULA_SUM;
 }
 
+const char *aniso_reduction_file(aniso_reduction reduction)
+{
+	return reduction == ANISO_REDUCTION_LOGSUMEXP ? "reduce_lse.cl" : "reduce_sum.cl";
+}
+
+/* Must agree with PARTIAL_WIDTH in the reduction files. */
+size_t aniso_reduction_partial_width(aniso_reduction reduction)
+{
+	return reduction == ANISO_REDUCTION_LOGSUMEXP ? 2 : 1;
+}
+
 static enum aniso_strategy strategy_for(const aniso_ctx *ctx)
 {
 	if (ctx->force_strategy >= 0)
@@ -137,6 +148,7 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	c->kernel = formula->kernel;
 	c->formula = formula->id;
 	c->out_cols = aniso_formula_cols(formula->id, shape);
+	c->reduction = formula->reduction;
 	c->strategy = strategy_for(ctx);
 	if (c->strategy == ANISO_STRATEGY_LOOP) {
 		/* PoCL does not vectorise across work-items once the kernel
@@ -187,7 +199,8 @@ void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 	max_blocks = (shape->N + MIN_J_BLOCK_LEN - 1) / MIN_J_BLOCK_LEN;
 	if (j_blocks > max_blocks)
 		j_blocks = max_blocks;
-	partial_row_bytes = shape->M * c->out_cols * aniso_dtype_size(shape->dtype);
+	partial_row_bytes = shape->M * c->out_cols * aniso_dtype_size(shape->dtype) *
+			    aniso_reduction_partial_width(c->reduction);
 	if (j_blocks > 1 && j_blocks * partial_row_bytes > MAX_PARTIAL_BYTES)
 		j_blocks = MAX_PARTIAL_BYTES / partial_row_bytes;
 	if (j_blocks > 1 && j_blocks * partial_row_bytes > ctx->caps.max_alloc_bytes)
@@ -206,9 +219,9 @@ void aniso_config_options(const struct aniso_kernel_config *c, char *buf,
 {
 	snprintf(buf, buf_size,
 		 "-cl-std=CL1.2 -w -DREAL_IS_DOUBLE=%d -DD=%zu -DE=%zu -DK=%zu "
-		 "-DGAMMA_VAR=%d -DPROFILE=%d -DVW=%zu -DTILED=%d -DWG=%zu -DCHUNK=%zu "
-		 "-DGAMMA_IN_GLOBAL=%d -DFORMULA=%d",
+		 "-DGAMMA_VAR=%d -DPROFILE=%d -DREDUCTION=%d -DFORMULA=%d -DVW=%zu -DTILED=%d "
+		 "-DWG=%zu -DCHUNK=%zu -DGAMMA_IN_GLOBAL=%d",
 		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var, (int)c->kernel,
-		 c->lanes, c->strategy == ANISO_STRATEGY_TILED, c->work_group, c->chunk,
-		 c->gamma_in_global, (int)c->formula);
+		 (int)c->reduction, (int)c->formula, c->lanes, c->strategy == ANISO_STRATEGY_TILED,
+		 c->work_group, c->chunk, c->gamma_in_global);
 }

@@ -107,7 +107,8 @@ static int compile_program(aniso_ctx *ctx, const struct aniso_kernel_config *con
 	int err;
 
 	err = aniso_program_source(aniso_metric_file(config->K, config->D),
-				   aniso_formula_file(config->formula), &source, &ctx->msg);
+				   aniso_formula_file(config->formula),
+				   aniso_reduction_file(config->reduction), &source, &ctx->msg);
 	if (err != ANISO_OK)
 		goto out;
 	if (ctx->disk_cache_dir) {

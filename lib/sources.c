@@ -11,7 +11,7 @@
 #include "internal.h"
 
 /* Order matters: each file uses what the ones before it define. */
-#define SOURCE_COUNT 5
+#define SOURCE_COUNT 6
 
 static int read_file(const char *dir, const char *name, char **text,
 		     size_t *size, struct aniso_msg *msg)
@@ -67,9 +67,11 @@ static const struct aniso_cl_source *embedded(const char *name)
 }
 
 int aniso_program_source(const char *metric_file, const char *formula_file,
+			 const char *reduction_file,
 			 char **source, struct aniso_msg *msg)
 {
-	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "profile.cl", NULL, "reduce_j.cl"};
+	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "profile.cl", NULL, NULL,
+					   "reduce_j.cl"};
 	char *texts[SOURCE_COUNT] = {NULL};
 	size_t sizes[SOURCE_COUNT] = {0};
 	const char *dir = getenv("ANISOCL_KERNEL_DIR");
@@ -79,6 +81,7 @@ int aniso_program_source(const char *metric_file, const char *formula_file,
 
 	names[1] = metric_file;
 	names[3] = formula_file;
+	names[4] = reduction_file;
 	for (k = 0; k < SOURCE_COUNT; ++k) {
 		if (dir && *dir) {
 			err = read_file(dir, names[k], &texts[k], &sizes[k], msg);

@@ -2,7 +2,25 @@
  * then a fixed-order combine). */
 #include "config.h"
 
+#include <math.h>
+
 #include "internal.h"
+
+double aniso_empty_value(const struct aniso_formula *formula)
+{
+	return formula->reduction == ANISO_REDUCTION_LOGSUMEXP ? -INFINITY : 0.0;
+}
+
+void aniso_fill_host(void *out, aniso_dtype dtype, size_t count, double value)
+{
+	size_t k;
+
+	for (k = 0; k < count; ++k)
+		if (dtype == ANISO_FLOAT64)
+			((double *)out)[k] = value;
+		else
+			((float *)out)[k] = (float)value;
+}
 
 /* Set kernel arguments in order, keeping the first failure. */
 struct arg_setter {
@@ -47,7 +65,8 @@ int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 	if (plan.j_blocks > 1) {
 		err = aniso_scratch_get(ctx, SCRATCH_PARTIAL,
 					plan.j_blocks * shape->M * plan.config.out_cols *
-						aniso_dtype_size(shape->dtype),
+						aniso_dtype_size(shape->dtype) *
+						aniso_reduction_partial_width(formula->reduction),
 					&partial);
 		if (err != ANISO_OK)
 			goto out;

@@ -61,7 +61,7 @@ run_case()
 # against many terms, N = 600 for several j-blocks and the combine pass.
 SHAPES="37:53 1:300 1:1 53:1 300:37 37:600"
 nshapes=6
-echo "1..36"
+echo "1..39"
 
 # plant NAME SED-EXPRESSION PATTERN: a kernel folder with one defect
 # planted, which the simulator must report (a log line matching PATTERN).
@@ -121,5 +121,10 @@ for shape in 37:53 1:300 53:1 37:600; do
 done
 ANISOCL_STRATEGY=tiled
 run_case 64 float32 iso j 2 3 2 600
-[ "$count" -eq 36 ] || echo "# planned 36 cases, ran $count"
-[ "$failed" -eq 0 ] && [ "$count" -eq 36 ]
+# The logsumexp reduction: its (max, sum) partials and their combine pass
+# (N = 600), its careful fold (block starts), each with another profile.
+run_case 16 float32 full j 3 3 37 600 gaussian logsumexp
+run_case 64 float64 diag i 2 1 37 600 cauchy logsumexp
+run_case 16 float32 iso fixed 1 3 1 600 laplace logsumexp
+[ "$count" -eq 39 ] || echo "# planned 39 cases, ran $count"
+[ "$failed" -eq 0 ] && [ "$count" -eq 39 ]

@@ -185,3 +185,82 @@ void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E
 	free(term);
 	free(diff);
 }
+
+
+double reference_log_profile(int profile, double q)
+{
+	double q0 = q < 0 ? 0 : q; /* NaN stays NaN */
+
+	switch (profile) {
+	case 1:
+		return -sqrt(q0);
+	case 2:
+		return -log1p(q0);
+	case 3:
+		return -0.5 * log1p(q0);
+	default:
+		return -q;
+	}
+}
+
+void reference_logsumexp(int profile, size_t M, size_t N, size_t D, size_t E, size_t K,
+			 int gamma_var, const double *x, const double *y, const double *b,
+			 const double *gamma, double *out, double *scale)
+{
+	/* Two passes per (i, e) over its own table of log-terms: the largest,
+	 * then the sum shifted by it (not the library's online form). */
+	double *diff = malloc((D ? D : 1) * sizeof(*diff));
+	double *lf = malloc((N ? N : 1) * sizeof(*lf));
+	size_t i, j, k, e;
+
+	if (!diff || !lf)
+		abort();
+	for (i = 0; i < M; ++i) {
+		for (j = 0; j < N; ++j) {
+			const double *g = gamma_var == 0 ? gamma
+					  : gamma_var == 1 ? gamma + i * K
+							   : gamma + j * K;
+
+			for (k = 0; k < D; ++k)
+				diff[k] = x[i * D + k] - y[j * D + k];
+			lf[j] = reference_log_profile(profile, reference_sqdist(D, K, diff, g));
+		}
+		for (e = 0; e < E; ++e) {
+			double top = -INFINITY, total = 0, weighted = 0, ref;
+			int nan = 0;
+
+			for (j = 0; j < N; ++j) {
+				double t = lf[j] + b[j * E + e];
+
+				if (isnan(t))
+					nan = 1;
+				else if (t > top)
+					top = t;
+			}
+			if (nan)
+				ref = NAN;
+			else if (isinf(top))
+				ref = top; /* every term 0 (or N = 0), or a +Inf term */
+			else {
+				for (j = 0; j < N; ++j)
+					total += exp(lf[j] + b[j * E + e] - top);
+				ref = top + log(total);
+			}
+			out[i * E + e] = ref;
+			if (!scale)
+				continue;
+			/* 1 + sum_j p_j (|log f| + |b|), p_j = exp(t_j - ref). */
+			if (isfinite(ref))
+				for (j = 0; j < N; ++j) {
+					double t = lf[j] + b[j * E + e];
+
+					if (t > -INFINITY)
+						weighted += exp(t - ref) *
+							    (fabs(lf[j]) + fabs(b[j * E + e]));
+				}
+			scale[i * E + e] = 1 + weighted;
+		}
+	}
+	free(lf);
+	free(diff);
+}

@@ -23,6 +23,20 @@ void reference_sum_profile(int profile, size_t M, size_t N, size_t D, size_t E,
 			   const double *b, const double *gamma, double *out,
 			   double *abs_sum);
 
+/* out_ie = log sum_j f(q_ij) exp(b_je), by two passes per (i, e) (the
+ * largest log-term, then the sum of exp(t - largest)) with log f computed
+ * directly: -q, -sqrt(q), -log1p(q), -log1p(q)/2.  NaN among the terms
+ * gives NaN; no nonzero term (or N = 0) gives -Inf; a +Inf term +Inf.
+ * scale (may be NULL) gets 1 + sum_j p_j (|log f(q_ij)| + |b_je|), p_j the
+ * softmax weights exp(t_j - out): what the accuracy promise of
+ * ANISO_REDUCTION_LOGSUMEXP is relative to. */
+void reference_logsumexp(int profile, size_t M, size_t N, size_t D, size_t E, size_t K,
+			 int gamma_var, const double *x, const double *y, const double *b,
+			 const double *gamma, double *out, double *scale);
+
+/* log f(q) of a profile, computed directly. */
+double reference_log_profile(int profile, double q);
+
 /* f(q) of a profile, as above. */
 double reference_profile(int profile, double q);
 

@@ -13,6 +13,8 @@ struct problem {
 	/* The radial profile (problem_make sets the Gaussian; change it
 	 * before problem_check). */
 	aniso_kernel kernel;
+	/* The reduction (problem_make sets the sum). */
+	aniso_reduction reduction;
 	/* Double copies (the reference's input; rounded to float first when
 	 * the dtype is float32, so both sides see the same numbers). */
 	double *x, *y, *b, *gamma;
@@ -37,6 +39,14 @@ int problem_check(aniso_ctx *ctx, const struct problem *p, double tol,
  * (M x E numbers of the problem's dtype). */
 int problem_compare(const struct problem *p, const void *out, double tol,
 		    double *worst_ratio);
+
+/* The logsumexp comparison (the header's promise): NaN and infinities
+ * exactly, finite values |out - ref| <= tol (1 + sum_j p_j (|log f| + |b|)),
+ * tol the dtype's; worst (may be NULL) gets the largest error over that
+ * bound.  problem_compare and problem_check use it for a problem whose
+ * reduction is logsumexp (their tol and worst_ratio then are in the same
+ * units as the sum's). */
+int problem_compare_lse(const struct problem *p, const void *out, double *worst);
 
 /* Tolerances relative to sum_j |term_ij| (see test_accuracy.c). */
 #define TOL_FLOAT64 1e-12
