@@ -4,7 +4,8 @@ The library is looked for, in this order:
 
 1. ``ANISOCL_LIBRARY``: the path of the shared library (``.../libanisocl.so``);
 2. the build tree this package came from: ``lib/.libs/libanisocl.so`` in the
-   source folder recorded when the package was installed (``_build_info``), or
+   folder recorded when the package was installed (``_build_info``: the source
+   tree above ``python/``, or ``ANISOCL_BUILD_TREE`` at install time), or
    found by walking up from this file when the package is used in place
    (``PYTHONPATH=python``);
 3. the library folder of ``make install`` recorded at install time (from the
@@ -33,14 +34,14 @@ def _recorded():
         from . import _build_info  # written by setup.py into the installed copy
     except ImportError:
         return None, None
-    return (getattr(_build_info, "SOURCE_TREE", None),
+    return (getattr(_build_info, "BUILD_TREE", None),
             getattr(_build_info, "INSTALL_LIBDIR", None))
 
 
 def _build_tree_candidates():
-    source_tree, _ = _recorded()
-    if source_tree:
-        yield os.path.join(source_tree, _BUILD_TREE_LIB)
+    build_tree, _ = _recorded()
+    if build_tree:
+        yield os.path.join(build_tree, _BUILD_TREE_LIB)
     # Used in place: python/anisocl/_lib.py -> walk up to a folder holding
     # lib/.libs/libanisocl.so (the source tree, when built in place).
     here = os.path.dirname(os.path.abspath(__file__))
