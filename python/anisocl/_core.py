@@ -253,7 +253,7 @@ class Context:
         with self._lock:
             handle = self._live_handle()
             code = function(handle, *args)
-            message = (_lib_c.aniso_ctx_errmsg(handle) or b"").decode(errors="replace")
+            message = (_lib_c.aniso_ctx_errmsg(handle) or b"").decode(errors="replace").strip()
         if code != 0:
             name = _lib_c.aniso_err_name(code).decode()
             raise error_for(code, message or _lib_c.aniso_strerror(code).decode(), name)

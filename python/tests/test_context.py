@@ -127,3 +127,15 @@ def test_release_by_garbage_collection(rng):
     del array
     gc.collect()
     assert not any(f.alive for f in finalizers)
+
+
+def test_library_notes_are_warnings(tmp_path, monkeypatch, rng):
+    # a disk cache folder that is a file: the sum succeeds, with a note
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("ANISOCL_CACHE_DIR", str(blocker))
+    with anisocl.Context() as context:   # reads the variable when made
+        x, y, b = rng.random((M, D)), rng.random((N, D)), rng.random(N)
+        with pytest.warns(anisocl.NoteWarning, match="note:"):
+            out = context.kernel_sum(x, y, b, 2.0)
+    assert_close(out, x, y, b, 2.0, "fixed")
