@@ -22,9 +22,10 @@ _GAMMA_FIXED, _GAMMA_PER_I, _GAMMA_PER_J = 0, 1, 2
 _GAMMA_VARS = {"fixed": _GAMMA_FIXED, "i": _GAMMA_PER_I, "j": _GAMMA_PER_J}
 _GAMMA_VAR_NAMES = {v: k for k, v in _GAMMA_VARS.items()}
 
-# What each reduction name sets in aniso_options (None: the default, which
-# every library has).  A new reduction is one entry here and its field in
-# _lib.Options, e.g. "logsumexp": {"reduction": 1}.
+# The aniso_options fields each reduction name sets ("sum" is every field's
+# default, which every library knows).  A new reduction is one entry here
+# and its field at the end of _lib.Options, e.g. "logsumexp": {"reduction": 1}
+# with ("reduction", ctypes.c_int).
 _REDUCTIONS = {"sum": {}}
 
 
