@@ -6,9 +6,12 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages the build, the tests and the demo need.  OpenCL runs on
-# the CPU through PoCL when there is no GPU driver.
+# the CPU through PoCL when there is no GPU driver.  The Python package
+# (python/) and its tests need NumPy, SciPy (its LinearOperator), pytest,
+# and pip and venv (the test that installs it into a fresh environment).
 PACKAGES="build-essential autoconf automake libtool pkg-config \
-ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libcairo2-dev"
+ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libcairo2-dev \
+python3-numpy python3-scipy python3-pytest python3-pip python3-venv"
 
 missing=""
 for p in $PACKAGES; do
