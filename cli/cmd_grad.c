@@ -18,7 +18,8 @@
 static const char grad_usage[] =
 	"Usage: anisocl grad -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -a A.npy\n"
 	"                    --wrt x|y|b|gamma -o OUT.npy [--gamma-var fixed|i|j]\n"
-	"                    [--kernel F] [--dtype f32|f64] [--device D] [--quiet]\n"
+	"                    [--kernel F] [--reduction sum] [--dtype f32|f64]\n"
+	"                    [--device D] [--quiet]\n"
 	"  the gradient of L = sum_ie a_ie out_ie, out_i = sum_j f(q_ij) b_j (as\n"
 	"  `anisocl sum`), with respect to x, y, b or gamma\n"
 	"  -x, -y, -b, -g as for `anisocl sum` (same shapes and gamma rules)\n"
@@ -30,6 +31,8 @@ static const char grad_usage[] =
 	"  --gamma-var V  read a (rows, K) GAMMA as fixed (rows = 1), per i\n"
 	"                 (rows = M) or per j (rows = N)\n"
 	CLI_KERNEL_HELP
+	CLI_REDUCTION_HELP
+	"                 (gradients of logsumexp are not computed yet: refused)\n"
 	"                 (laplace at q = 0, x_i = y_j: the pair adds 0 to the\n"
 	"                 gradients with respect to x, y and gamma)\n"
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
@@ -52,6 +55,7 @@ static int parse_options(int argc, char **argv, struct grad_options *opt)
 		{"wrt", required_argument, NULL, 'w'},
 		{"gamma-var", required_argument, NULL, 'v'},
 		{"kernel", required_argument, NULL, 'k'},
+		{"reduction", required_argument, NULL, 'R'},
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -87,6 +91,11 @@ static int parse_options(int argc, char **argv, struct grad_options *opt)
 			break;
 		case 'k':
 			status = cli_parse_kernel(optarg, &opt->formula);
+			if (status != CLI_OK)
+				return status;
+			break;
+		case 'R':
+			status = cli_parse_reduction(optarg, &opt->formula);
 			if (status != CLI_OK)
 				return status;
 			break;

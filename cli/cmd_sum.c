@@ -17,8 +17,9 @@
 
 static const char sum_usage[] =
 	"Usage: anisocl sum -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
-	"                   [--gamma-var fixed|i|j] [--kernel F] [--dtype f32|f64]\n"
-	"                   [--device D] [--time] [--check-gamma] [--quiet]\n"
+	"                   [--gamma-var fixed|i|j] [--kernel F] [--reduction R]\n"
+	"                   [--dtype f32|f64] [--device D] [--time] [--check-gamma]\n"
+	"                   [--quiet]\n"
 	"  out_i = sum_j f(q_ij) b_j,  q_ij = (x_i - y_j)^T G (x_i - y_j)\n"
 	"  -x X.npy       points x, shape (M, D)\n"
 	"  -y Y.npy       points y, shape (N, D)\n"
@@ -32,6 +33,7 @@ static const char sum_usage[] =
 	"                 (rows = M) or per j (rows = N)\n"
 	"  -o OUT.npy     the result, shape (M, E), dtype of the inputs\n"
 	CLI_KERNEL_HELP
+	CLI_REDUCTION_HELP
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
 	"                 must share one dtype, <f4 or <f8)\n"
 	"  --device D     device index or name substring (see anisocl devices)\n"
@@ -54,6 +56,7 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 	static const struct option long_options[] = {
 		{"gamma-var", required_argument, NULL, 'v'},
 		{"kernel", required_argument, NULL, 'k'},
+		{"reduction", required_argument, NULL, 'R'},
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
 		{"time", no_argument, NULL, 'T'},
@@ -86,6 +89,11 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 			break;
 		case 'k':
 			status = cli_parse_kernel(optarg, &opt->formula);
+			if (status != CLI_OK)
+				return status;
+			break;
+		case 'R':
+			status = cli_parse_reduction(optarg, &opt->formula);
 			if (status != CLI_OK)
 				return status;
 			break;
@@ -232,12 +240,13 @@ int cli_sum(int argc, char **argv)
 	cli_print_notes(ctx, &notes);
 	if (opt.time)
 		fprintf(stderr,
-			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s, %s) on %s: "
+			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s, %s, %s) on %s: "
 			"%.6f s, %.3g pairs/s, host-device copies included (kernel build and "
 			"first call: %.3f s, not counted)\n",
 			shape.M, shape.N, shape.D, shape.E, shape.K,
 			shape.dtype == ANISO_FLOAT64 ? "float64" : "float32",
-			aniso_kernel_name(opt.formula.kernel), aniso_ctx_device_name(ctx), elapsed,
+			aniso_kernel_name(opt.formula.kernel), aniso_reduction_name(opt.formula.reduction),
+			aniso_ctx_device_name(ctx), elapsed,
 			elapsed > 0 ? (double)shape.M * (double)shape.N / elapsed : 0.0,
 			warm_up_seconds);
 	out_shape[0] = shape.M;

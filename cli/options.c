@@ -23,3 +23,13 @@ int cli_parse_kernel(const char *text, aniso_options *options)
 	options->kernel = kernel;
 	return CLI_OK;
 }
+
+int cli_parse_reduction(const char *text, aniso_options *options)
+{
+	aniso_reduction reduction;
+
+	if (aniso_reduction_from_name(text, &reduction) != ANISO_OK)
+		return cli_fail(CLI_USAGE, "--reduction: '%s' is not sum or logsumexp", text);
+	options->reduction = reduction;
+	return CLI_OK;
+}

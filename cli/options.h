@@ -1,5 +1,5 @@
-/* The values of options that several subcommands take: --dtype and
- * --kernel.  Each parser prints one error line naming the option and what
+/* The values of options that several subcommands take: --dtype, --kernel
+ * and --reduction.  Each parser prints one error line naming the option and what
  * it accepts, and returns CLI_USAGE; CLI_OK otherwise. */
 #ifndef ANISOCL_CLI_OPTIONS_H
 #define ANISOCL_CLI_OPTIONS_H
@@ -11,6 +11,14 @@ int cli_check_dtype(const char *text);
 
 /* --kernel: gaussian, laplace, cauchy or imq, into options->kernel. */
 int cli_parse_kernel(const char *text, aniso_options *options);
+
+/* --reduction: sum or logsumexp, into options->reduction. */
+int cli_parse_reduction(const char *text, aniso_options *options);
+
+/* The usage lines of --reduction, for sum and grad. */
+#define CLI_REDUCTION_HELP                                                     \
+	"  --reduction R  sum (default): out_i = sum_j f(q_ij) b_j; logsumexp:\n" \
+	"                 out_i = log sum_j f(q_ij) exp(b_j), b log-weights\n"
 
 /* The usage lines of --kernel, shared by every subcommand's help. */
 #define CLI_KERNEL_HELP                                                        \

@@ -149,6 +149,8 @@ fails 1 "heatmap bad --dtype" "--dtype: 'f16' is not f32 or f64" \
 fails 1 "demo bad --dtype" "--dtype: 'f16' is not f32 or f64" "$program" demo --dtype f16
 fails 1 "bad --kernel" "--kernel: 'Gauss' is not gaussian, laplace, cauchy or imq" \
 	"$program" sum -x x.npy $sum_args --kernel Gauss -o out.npy
+fails 1 "bad --reduction" "--reduction: 'mean' is not sum or logsumexp" \
+	"$program" sum -x x.npy $sum_args --reduction mean -o out.npy
 fails 1 "heatmap bad --kernel" "--kernel: 'rbf' is not gaussian" \
 	"$program" heatmap $sum_args --kernel rbf --values v.npy
 fails 1 "demo bad --kernel" "--kernel: '' is not gaussian" "$program" demo --kernel ""
@@ -283,6 +285,10 @@ fails 1 "grad --wrt z" "grad: --wrt: 'z' is not one of x, y, b, gamma" \
 	"$program" grad $grad_args -a a.npy --wrt z -o out.npy
 fails 1 "grad --kernel rbf" "--kernel" "$program" grad $grad_args -a a.npy --wrt x --kernel rbf -o out.npy
 fails 1 "grad --dtype f16" "--dtype" "$program" grad $grad_args -a a.npy --wrt x --dtype f16 -o out.npy
+fails 1 "grad --reduction max" "--reduction: 'max' is not sum or logsumexp" \
+	"$program" grad $grad_args -a a.npy --wrt x --reduction max -o out.npy
+fails 4 "grad --reduction logsumexp (not computed yet)" "gradients are computed for the sum reduction only" \
+	"$program" grad $grad_args -a a.npy --wrt x --reduction logsumexp -o out.npy
 fails 2 "grad with a missing A" "missing.npy (-a)" \
 	"$program" grad $grad_args -a missing.npy --wrt x -o out.npy
 fails 3 "grad with A of N rows" "a_bad.npy (-a): shape (3,): expected (M, E) = (4, 1) or (M,), the shape of the sum" \

@@ -166,6 +166,7 @@ struct sum_case {
 	size_t x_elem_size;  /* 0: elem_size; else X stored with this size */
 	struct layout x_how, y_how, b_how, g_how;
 	const char *kernel;  /* --kernel, NULL for the default (Gaussian) */
+	const char *reduction; /* --reduction, NULL for the default (sum) */
 };
 
 static void run_case(const struct sum_case *tc)
@@ -222,16 +223,23 @@ static void run_case(const struct sum_case *tc)
 			tap_ok(0, "%s: unknown kernel %s in the test table", tc->name, tc->kernel);
 			goto cleanup;
 		}
-		reference_sum_profile((int)profile, tc->M, tc->N, tc->D, tc->E, tc->K,
-				      tc->gamma_var, x, y, b, g, ref, scale);
+		if (tc->reduction && strcmp(tc->reduction, "logsumexp") == 0)
+			/* scale: the bound's 1 + sum_j p_j (|log f| + |b|) */
+			reference_logsumexp((int)profile, tc->M, tc->N, tc->D, tc->E, tc->K,
+					    tc->gamma_var, x, y, b, g, ref, scale);
+		else
+			reference_sum_profile((int)profile, tc->M, tc->N, tc->D, tc->E, tc->K,
+					      tc->gamma_var, x, y, b, g, ref, scale);
 	}
 
 	snprintf(path, sizeof(path), "%s/out.npy", work_dir);
 	remove(path);
-	snprintf(args, sizeof(args), "sum -x x.npy -y y.npy -b b.npy -g g.npy -o out.npy%s%s%s%s%s%s",
+	snprintf(args, sizeof(args),
+		 "sum -x x.npy -y y.npy -b b.npy -g g.npy -o out.npy%s%s%s%s%s%s%s%s",
 		 tc->gamma_var_flag ? " --gamma-var " : "", tc->gamma_var_flag ? tc->gamma_var_flag : "",
 		 tc->dtype_flag ? " --dtype " : "", tc->dtype_flag ? tc->dtype_flag : "",
-		 tc->kernel ? " --kernel " : "", tc->kernel ? tc->kernel : "");
+		 tc->kernel ? " --kernel " : "", tc->kernel ? tc->kernel : "",
+		 tc->reduction ? " --reduction " : "", tc->reduction ? tc->reduction : "");
 	code = run_program(args);
 	++test_count;
 	if (!tap_ok(code == 0, "%s: anisocl %s exits 0", tc->name, args)) {
@@ -332,51 +340,56 @@ static void run_solve(aniso_kernel kernel)
 static const struct sum_case cases[] = {
 	/* name, M, N, D, E, K, var, g ndim, b ndim, flag, size, dtype, x size, layouts */
 	{"f64 fixed diagonal (K,)", 37, 53, 3, 2, 3, 0, 1, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f64 fixed isotropic 0-d", 29, 31, 2, 1, 1, 0, 0, 1, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f64 fixed full (1, K) --gamma-var fixed", 17, 40, 3, 3, 9, 0, 2, 2, "fixed", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f64 per-i full, B (N,)", 41, 23, 3, 1, 9, 1, 2, 1, "i", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f64 per-i diagonal", 33, 65, 4, 2, 4, 1, 2, 2, "i", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f64 per-j isotropic (default for 2-d)", 64, 65, 2, 1, 1, 2, 2, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f64 per-j full --gamma-var j", 19, 129, 2, 2, 4, 2, 2, 2, "j", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f32 fixed full (K,)", 50, 70, 2, 2, 4, 0, 1, 2, NULL, 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f32 per-i isotropic, B (N,)", 31, 47, 3, 1, 1, 1, 2, 1, "i", 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f32 per-j diagonal", 45, 77, 3, 4, 3, 2, 2, 2, NULL, 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"f64 Fortran X, big-endian Y, v3.0 B, v2.0 gamma", 23, 37, 3, 2, 9, 2, 2, 2, NULL, 8, NULL,
-	 0, {'<', 1, 0}, {'>', 0, 0}, {'<', 0, 3}, {'<', 0, 2}, NULL},
+	 0, {'<', 1, 0}, {'>', 0, 0}, {'<', 0, 3}, {'<', 0, 2}, NULL, NULL},
 	{"f32 big-endian Fortran X, v3.0 Y, v2.0 gamma", 21, 18, 2, 1, 2, 1, 2, 1, "i", 4, NULL, 0,
-	 {'>', 1, 0}, {'<', 0, 3}, {'<', 0, 0}, {'<', 0, 2}, NULL},
+	 {'>', 1, 0}, {'<', 0, 3}, {'<', 0, 0}, {'<', 0, 2}, NULL, NULL},
 	{"mixed f64 X and f32 rest with --dtype f32", 26, 30, 2, 1, 4, 2, 2, 2, NULL, 4, "f32", 8,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"mixed f32 X and f64 rest with --dtype f64", 26, 30, 2, 1, 2, 0, 1, 2, NULL, 8, "f64", 4,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	/* rows = M (not N) without --gamma-var: per i, not an error */
 	{"f64 per-i full gamma, rows = M picks per i", 9, 14, 2, 2, 4, 1, 2, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"M = 1, N = 1", 1, 1, 2, 1, 1, 0, 0, 1, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"N = 0 gives zeros", 5, 0, 2, 2, 2, 0, 1, 2, NULL, 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	{"M = 0 gives an empty (0, E)", 0, 4, 2, 3, 2, 0, 1, 2, NULL, 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, NULL},
 	/* the other radial profiles */
 	{"f64 per-j full --kernel laplace", 23, 41, 3, 2, 9, 2, 2, 2, "j", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "laplace"},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "laplace", NULL},
 	{"f32 fixed diagonal --kernel cauchy", 30, 20, 2, 1, 2, 0, 1, 1, NULL, 4, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "cauchy"},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "cauchy", NULL},
 	{"f64 per-i isotropic --kernel imq", 17, 33, 4, 3, 1, 1, 2, 2, "i", 8, NULL, 0,
-	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "imq"},
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "imq", NULL},
 	{"f32 fixed isotropic --kernel gaussian (the default, spelled)", 12, 14, 2, 1, 1, 0, 0, 1,
-	 NULL, 4, NULL, 0, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "gaussian"},
+	 NULL, 4, NULL, 0, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "gaussian", NULL},
+	/* the logsumexp reduction: the bound is tol (1 + sum_j p_j (|log f| + |b|)) */
+	{"f64 per-j diagonal --reduction logsumexp", 21, 35, 3, 2, 3, 2, 2, 2, "j", 8, NULL, 0,
+	 {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, NULL, "logsumexp"},
+	{"f32 fixed full --kernel cauchy --reduction logsumexp", 18, 24, 2, 1, 4, 0, 1, 1, NULL, 4,
+	 NULL, 0, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, {'<', 0, 0}, "cauchy", "logsumexp"},
 };
 
 /* `anisocl grad`: OUT against reference_grad, its shape that of the file
