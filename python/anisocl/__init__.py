@@ -7,7 +7,9 @@ computed by the C library libanisocl (loaded through ctypes; see
 name it).  The M × N matrix is never built.
 
 - :func:`kernel_sum` (x, y, b, gamma, gamma_var=None, kernel="gaussian",
-  reduction="sum", device=None): the sum, (M, E) or (M,).
+  reduction="sum", device=None): the sum (or logsumexp), (M, E) or (M,).
+- :func:`kernel_grad` (x, y, b, gamma, a, wrt, ...): the gradient of
+  Σ a·out with respect to x, y, b or gamma, shaped like that input.
 - :func:`solve` (x, b, gamma, lam, ...): (K + λI) a = b by conjugate gradients.
 - :func:`devices`: the OpenCL devices; ``python -m anisocl devices`` prints them.
 - :class:`Context`: one device, device-resident arrays (:meth:`Context.array`),
@@ -20,13 +22,13 @@ name it).  The M × N matrix is never built.
 
 from ._errors import AnisoclError, ArgumentError, DeviceError, NotConvergedError
 from ._core import (Context, DeviceArray, NoteWarning, default_context, devices,
-                    kernel_names, kernel_sum, library_version, solve)
+                    kernel_grad, kernel_names, kernel_sum, library_version, solve)
 from ._linop import KernelOperator
 from ._lib import library_path
 
 __version__ = "0.1.0"
 
-__all__ = ["kernel_sum", "solve", "devices", "Context", "DeviceArray", "KernelOperator",
+__all__ = ["kernel_sum", "kernel_grad", "solve", "devices", "Context", "DeviceArray", "KernelOperator",
            "default_context", "kernel_names", "library_version", "library_path",
            "AnisoclError", "ArgumentError", "DeviceError", "NotConvergedError",
            "NoteWarning"]

@@ -24,9 +24,11 @@ _GAMMA_VAR_NAMES = {v: k for k, v in _GAMMA_VARS.items()}
 
 # The aniso_options fields each reduction name sets ("sum" is every field's
 # default, which every library knows).  A new reduction is one entry here
-# and its field at the end of _lib.Options, e.g. "logsumexp": {"reduction": 1}
-# with ("reduction", ctypes.c_int).
-_REDUCTIONS = {"sum": {}}
+# (and its field at the end of _lib.Options if it needs a new one).
+_REDUCTIONS = {"sum": {}, "logsumexp": {"reduction": 1}}
+
+# What kernel_grad differentiates with respect to: aniso_wrt.
+_WRT = {"x": 0, "y": 1, "b": 2, "gamma": 3}
 
 
 class NoteWarning(UserWarning):
@@ -305,7 +307,9 @@ class Context:
         gamma_var: "fixed", "i" or "j"; None infers it from gamma's shape as
         ``anisocl sum`` does, and refuses to guess when rows = M = N.
         kernel: "gaussian" exp(−q), "laplace" exp(−√q), "cauchy" 1/(1 + q),
-        "imq" 1/√(1 + q).  reduction: "sum" (the only one so far).
+        "imq" 1/√(1 + q).  reduction: "sum", or "logsumexp" for
+        out_ie = log Σ_j f(q_ij) exp(b_je) (b are log-weights; N = 0 gives
+        −inf).
 
         Returns an (M, E) array, or (M,) when b is 1-D; with ``out`` (a
         :class:`DeviceArray` of shape (M, E), or (M,) for a 1-D b) the
@@ -361,6 +365,46 @@ class Context:
                 array.close()
 
     # -- solves --------------------------------------------------------------
+
+    def kernel_grad(self, x, y, b, gamma, a, wrt, gamma_var=None, kernel="gaussian",
+                    reduction="sum"):
+        """The gradient of L = Σ_ie a_ie out_ie, out = kernel_sum(x, y, b,
+        gamma, ...), with respect to the input ``wrt`` names: "x", "y", "b"
+        or "gamma"; returns an array shaped like that input (for gamma, like
+        the gamma given: a number gives a 0-d array, (K,) a (K,) one).
+
+        a: the cotangent, shaped like the sum's result, (M, E) or (M,) for a
+        1-D b.  With c_ij = Σ_e a_ie b_je and f' = df/dq: Σ_j c_ij f'(q_ij)
+        (Γ + Γᵀ)(x_i − y_j) for x, minus the same summed over i for y,
+        Σ_i a_ie f(q_ij) for b, Σ c_ij f'(q_ij) ∂q/∂γ for gamma.  A full Γ is
+        used as given (not symmetrised).  Laplace at q = 0 (x_i = y_j): that
+        pair adds 0 to the gradients with respect to x, y and gamma.  Other
+        arguments as :meth:`kernel_sum`; reduction: "sum" only in this
+        version (logsumexp is refused with the library's reason)."""
+        options = _options(kernel, reduction)
+        if wrt not in _WRT:
+            raise ValueError("wrt: %r is not one of 'x', 'y', 'b', 'gamma'" % (wrt,))
+        named = [("x", x), ("y", y), ("b", b), ("gamma", gamma), ("a", a)]
+        for name, value in named:
+            if isinstance(value, DeviceArray):
+                raise ValueError("%s: kernel_grad takes NumPy arrays (a DeviceArray was "
+                                 "given)" % name)
+        dtype = _dtype_of(named)
+        (xv, xs), (yv, ys), (bv, bs), (gv, gs), (av, as_) = [
+            _as_input(name, value, dtype) for name, value in named]
+        M, N, D, E, rows, K, var = _sum_shapes(xs, ys, bs, gs, gamma_var)
+        expected_a = (M, E) if len(bs) == 2 else (M,)
+        if tuple(as_) != expected_a and not (len(bs) == 2 and E == 1 and tuple(as_) == (M,)):
+            raise ValueError("a: shape %s is not %s, the shape of the sum's result"
+                             % (_shape_text(as_), _shape_text(expected_a)))
+        shape = _lib.Shape(M, N, D, E, K, rows, var, _DTYPE_CODES[dtype])
+        result_shape = {"x": (M, D), "y": (N, D), "b": tuple(bs),
+                        "gamma": tuple(gs)}[wrt]
+        result = np.empty((max(1, int(np.prod(result_shape))),), dtype=dtype)
+        self._call(_lib_c.aniso_grad, ctypes.byref(shape), ctypes.byref(options),
+                   _WRT[wrt], _ptr(xv), _ptr(yv), _ptr(bv), _ptr(gv), _ptr(av),
+                   _ptr(result))
+        return result[:int(np.prod(result_shape))].reshape(result_shape)
 
     def solve(self, x, b, gamma, lam, tol=1e-10, max_iter=1000, gamma_var=None,
               kernel="gaussian", return_info=False):
@@ -587,6 +631,15 @@ def kernel_sum(x, y, b, gamma, gamma_var=None, kernel="gaussian", reduction="sum
     arguments; returns an (M, E) array, or (M,) when b is 1-D."""
     return default_context(device).kernel_sum(x, y, b, gamma, gamma_var=gamma_var,
                                               kernel=kernel, reduction=reduction)
+
+
+def kernel_grad(x, y, b, gamma, a, wrt, gamma_var=None, kernel="gaussian", reduction="sum",
+                device=None):
+    """The gradient of Σ_ie a_ie kernel_sum(...)_ie with respect to x, y, b or
+    gamma (``wrt``), shaped like that input, on the device ``device``.  See
+    :meth:`Context.kernel_grad`."""
+    return default_context(device).kernel_grad(x, y, b, gamma, a, wrt, gamma_var=gamma_var,
+                                               kernel=kernel, reduction=reduction)
 
 
 def solve(x, b, gamma, lam, tol=1e-10, max_iter=1000, gamma_var=None, kernel="gaussian",

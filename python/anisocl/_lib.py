@@ -104,7 +104,8 @@ class Options(ctypes.Structure):
     library's (possibly larger) structure.  The library reads only the first
     struct_size bytes and gives later fields their defaults."""
     _fields_ = [("struct_size", ctypes.c_size_t),
-                ("kernel", ctypes.c_int)]
+                ("kernel", ctypes.c_int),
+                ("reduction", ctypes.c_int)]
 
 
 def make_options(**fields):
@@ -159,6 +160,7 @@ def _declare(lib):
         "aniso_array_cols": (sz, [vp]),
         "aniso_sum_arrays_ex": (i, [vp, op, vp, vp, vp, vp, i, vp]),
         "aniso_solve": (i, [vp, sh, op, vp, vp, vp, d, d, sz, vp, szp, dp]),
+        "aniso_grad": (i, [vp, sh, op, i, vp, vp, vp, vp, vp, vp]),
         "aniso_device_list": (i, [ctypes.POINTER(DeviceInfo), sz, szp,
                                   ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, sz]),
     }

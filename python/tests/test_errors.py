@@ -40,8 +40,8 @@ def xyb(rng):
     (dict(gamma_var="k"), r"^gamma_var: 'k' is not 'fixed', 'i' or 'j'$"),
     (dict(kernel="gauss"), r"^kernel: 'gauss' is not a radial profile; expected one of "
                            r"gaussian, laplace, cauchy, imq$"),
-    (dict(reduction="logsumexp"), r"^reduction: 'logsumexp' is not supported by this "
-                                  r"library; expected one of 'sum'$"),
+    (dict(reduction="max"), r"^reduction: 'max' is not supported by this "
+                            r"library; expected one of 'sum', 'logsumexp'$"),
 ])
 def test_bad_arguments(xyb, change, pattern):
     args = dict(zip(("x", "y", "b"), xyb), gamma=1.0)
