@@ -61,7 +61,7 @@ run_case()
 # against many terms, N = 600 for several j-blocks and the combine pass.
 SHAPES="37:53 1:300 1:1 53:1 300:37 37:600"
 nshapes=6
-echo "1..39"
+echo "1..45"
 
 # plant NAME SED-EXPRESSION PATTERN: a kernel folder with one defect
 # planted, which the simulator must report (a log line matching PATTERN).
@@ -126,5 +126,13 @@ run_case 64 float32 iso j 2 3 2 600
 run_case 16 float32 full j 3 3 37 600 gaussian logsumexp
 run_case 64 float64 diag i 2 1 37 600 cauchy logsumexp
 run_case 16 float32 iso fixed 1 3 1 600 laplace logsumexp
-[ "$count" -eq 39 ] || echo "# planned 39 cases, ran $count"
-[ "$failed" -eq 0 ] && [ "$count" -eq 39 ]
+# The gradients: row weights, results D or K wide, the roles swapped for
+# the sums over i, and a fixed gamma's rows added on the device.
+run_case 16 float64 full j 3 2 37 600 gaussian grad-x
+run_case 64 float32 diag i 2 3 37 600 laplace grad-y
+run_case 16 float64 iso fixed 2 1 53 37 cauchy grad-b
+run_case 64 float32 full fixed 3 1 37 600 imq grad-gamma
+run_case 16 float64 diag j 3 3 53 37 gaussian grad-gamma
+run_case 64 float64 full i 2 1 1 300 laplace grad-x
+[ "$count" -eq 45 ] || echo "# planned 45 cases, ran $count"
+[ "$failed" -eq 0 ] && [ "$count" -eq 45 ]
