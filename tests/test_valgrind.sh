@@ -32,6 +32,8 @@ for program in $programs; do
 		echo "not ok - valgrind $program exited $status"
 		grep -E "ERROR SUMMARY|Invalid|uninitialised|definitely lost|^not ok" "$log" "$log.out" |
 			head -20 | sed 's/^/# /'
+		# The program's own diagnostics (seed, library messages, build logs).
+		grep -E "^#" "$log.out" | head -40 | sed 's/^/# /'
 	fi
 	rm -f "$log" "$log.out"
 done
