@@ -15,7 +15,7 @@
  *
  * The fuzzer decides on its own, from the rules anisocl.h documents, whether
  * the shape is valid: dtype 0 or 1 (1 only with float64 on the device),
- * D > 0, E > 0, D*D representable, K in {1, D, D*D}, gamma_var in {0, 1, 2}
+ * 0 < D <= ANISO_MAX_D, 0 < E <= ANISO_MAX_E, D*D representable, K in {1, D, D*D}, gamma_var in {0, 1, 2}
  * with gamma_rows = 1, M or N, no size_t overflow in rows * cols * element
  * size for x, y, b, gamma and out, and (since aniso_sum streams problems
  * larger than the device in chunks of rows) one row of each array no
@@ -324,6 +324,8 @@ static int shape_valid(const aniso_shape *s, size_t bytes[ARR_COUNT],
 		return *why = "dtype", 0;
 	if (s->D == 0 || s->E == 0)
 		return *why = "D or E is 0", 0;
+	if (s->D > ANISO_MAX_D || s->E > ANISO_MAX_E)
+		return *why = "D or E above ANISO_MAX_D / ANISO_MAX_E", 0;
 	/* K is checked against D*D, which must itself be a size. */
 	if (s->D > SIZE_MAX / s->D)
 		return *why = "D*D overflows", 0;
