@@ -83,17 +83,9 @@ static int parse_options(int argc, char **argv, struct sum_options *opt)
 		case 'G': opt->check_gamma = 1; break;
 		case 'q': opt->quiet = 1; break;
 		case 'v':
-			status = cli_parse_gamma_var(optarg, &opt->gamma_var);
-			if (status != CLI_OK)
-				return status;
-			break;
 		case 'k':
-			status = cli_parse_kernel(optarg, &opt->formula);
-			if (status != CLI_OK)
-				return status;
-			break;
 		case 'R':
-			status = cli_parse_reduction(optarg, &opt->formula);
+			status = cli_formula_option(c, optarg, &opt->gamma_var, &opt->formula);
 			if (status != CLI_OK)
 				return status;
 			break;

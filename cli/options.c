@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "options.h"
+#include "shapes.h"
 
 int cli_check_dtype(const char *text)
 {
@@ -32,4 +33,18 @@ int cli_parse_reduction(const char *text, aniso_options *options)
 		return cli_fail(CLI_USAGE, "--reduction: '%s' is not sum or logsumexp", text);
 	options->reduction = reduction;
 	return CLI_OK;
+}
+
+int cli_formula_option(int c, const char *arg, int *gamma_var, aniso_options *formula)
+{
+	switch (c) {
+	case 'v':
+		return cli_parse_gamma_var(arg, gamma_var);
+	case 'k':
+		return cli_parse_kernel(arg, formula);
+	case 'R':
+		return cli_parse_reduction(arg, formula);
+	default:
+		return cli_fail(CLI_USAGE, "internal: option '%c' is not one of a formula's", c);
+	}
 }

@@ -15,6 +15,12 @@ int cli_parse_kernel(const char *text, aniso_options *options);
 /* --reduction: sum or logsumexp, into options->reduction. */
 int cli_parse_reduction(const char *text, aniso_options *options);
 
+/* The options of what a sum computes, shared by sum and grad: getopt's
+ * value c is 'v' (--gamma-var, into *gamma_var), 'k' (--kernel) or 'R'
+ * (--reduction, both into *formula).  CLI_OK, or CLI_USAGE after printing
+ * why (also for another c, which is the caller's mistake). */
+int cli_formula_option(int c, const char *arg, int *gamma_var, aniso_options *formula);
+
 /* The usage lines of --reduction, for sum and grad. */
 #define CLI_REDUCTION_HELP                                                     \
 	"  --reduction R  sum (default): out_i = sum_j f(q_ij) b_j; logsumexp:\n" \
