@@ -2,6 +2,7 @@
  * across calls (same y for many grids, same x for new weights). */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -275,22 +276,13 @@ static int shares_memory(const aniso_array *a, const aniso_array *b)
 	       b->root_offset < a->root_offset + a_bytes;
 }
 
-int aniso_arrays_overlap(const aniso_array *a, const aniso_array *b)
+int aniso_arrays_check(aniso_ctx *ctx, const aniso_array *const all[],
+		       const char *const names[], size_t count)
 {
-	return shares_memory(a, b);
-}
+	const aniso_array *x = all[0], *y = all[1], *b = all[2], *result = all[count - 1];
+	size_t k;
 
-/* Check that the arrays agree and fill the shape they describe. */
-static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
-			     const aniso_array *y, const aniso_array *b,
-			     const aniso_array *gamma, aniso_gamma_var gamma_var,
-			     const aniso_array *out, aniso_shape *s)
-{
-	const aniso_array *all[5] = {x, y, b, gamma, out};
-	const char *names[5] = {"x", "y", "b", "gamma", "out"};
-	int k;
-
-	for (k = 0; k < 5; ++k) {
+	for (k = 0; k < count; ++k) {
 		if (!all[k])
 			return aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
 					     "%s is NULL: expected an aniso_array", names[k]);
@@ -303,22 +295,26 @@ static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
 					     names[k], all[k]->dtype == ANISO_FLOAT64 ? "float64" : "float32",
 					     x->dtype == ANISO_FLOAT64 ? "float64" : "float32");
 	}
-	for (k = 0; k < 4; ++k) {
-		if (shares_memory(all[k], out))
+	for (k = 0; k + 1 < count; ++k)
+		if (shares_memory(all[k], result))
 			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
-					     "out shares memory with %s: expected a separate array for the result",
-					     names[k]);
-	}
+					     "%s shares memory with %s: expected a separate array for "
+					     "the result",
+					     names[count - 1], names[k]);
 	if (y->cols != x->cols)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
 				     "y has %zu columns: expected D = %zu, the columns of x", y->cols, x->cols);
 	if (b->rows != y->rows)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
 				     "b has %zu rows: expected N = %zu, the rows of y", b->rows, y->rows);
-	if (out->rows != x->rows || out->cols != b->cols)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
-				     "out is %zu x %zu: expected M x E = %zu x %zu",
-				     out->rows, out->cols, x->rows, b->cols);
+	return ANISO_OK;
+}
+
+int aniso_arrays_shape(aniso_ctx *ctx, const aniso_array *const all[],
+		       aniso_gamma_var gamma_var, aniso_shape *s)
+{
+	const aniso_array *x = all[0], *y = all[1], *b = all[2], *gamma = all[3];
+
 	s->M = x->rows;
 	s->N = y->rows;
 	s->D = x->cols;
@@ -330,22 +326,42 @@ static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
 	return aniso_validate_shape(ctx, s, 1);
 }
 
-/* One fill for N = 0: the empty sum's value (0, or -Inf for logsumexp). */
-static int fill_empty(aniso_ctx *ctx, const aniso_shape *shape,
-		      const struct aniso_formula *formula, aniso_array *out)
+/* Check that the arrays agree and fill the shape they describe. */
+static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *x,
+			     const aniso_array *y, const aniso_array *b,
+			     const aniso_array *gamma, aniso_gamma_var gamma_var,
+			     const aniso_array *out, aniso_shape *s)
 {
-	const size_t count = shape->M * shape->E;
-	void *values = malloc(count * aniso_dtype_size(shape->dtype));
+	const aniso_array *const all[5] = {x, y, b, gamma, out};
+	static const char *const names[5] = {"x", "y", "b", "gamma", "out"};
+	int err = aniso_arrays_check(ctx, all, names, 5);
+
+	if (err != ANISO_OK)
+		return err;
+	if (out->rows != x->rows || out->cols != b->cols)
+		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+				     "out is %zu x %zu: expected M x E = %zu x %zu",
+				     out->rows, out->cols, x->rows, b->cols);
+	return aniso_arrays_shape(ctx, all, gamma_var, s);
+}
+
+int aniso_array_fill(aniso_ctx *ctx, aniso_array *array, double value, const char *name)
+{
+	const size_t count = array->rows * array->cols;
+	void *values = malloc(count * aniso_dtype_size(array->dtype));
+	char call[64];
 	cl_int status;
 	int err = ANISO_OK;
 
 	if (!values)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
-	aniso_fill_host(values, shape->dtype, count, aniso_empty_value(formula));
-	status = clEnqueueWriteBuffer(ctx->queue, out->buffer, CL_TRUE, 0,
-				      count * aniso_dtype_size(shape->dtype), values, 0, NULL, NULL);
-	if (status != CL_SUCCESS)
-		err = aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer(out)", status);
+	aniso_fill_host(values, array->dtype, count, value);
+	status = clEnqueueWriteBuffer(ctx->queue, array->buffer, CL_TRUE, 0,
+				      count * aniso_dtype_size(array->dtype), values, 0, NULL, NULL);
+	if (status != CL_SUCCESS) {
+		snprintf(call, sizeof(call), "clEnqueueWriteBuffer(%s)", name);
+		err = aniso_cl_fail(&ctx->msg, call, status);
+	}
 	free(values);
 	return err;
 }
@@ -375,7 +391,7 @@ int aniso_sum_arrays_ex(aniso_ctx *ctx, const aniso_options *options, const anis
 	if (err != ANISO_OK || shape.M == 0)
 		goto out;
 	if (shape.N == 0)
-		err = fill_empty(ctx, &shape, &formula, out);
+		err = aniso_array_fill(ctx, out, aniso_empty_value(&formula), "out");
 	else
 		err = aniso_sum_buffers(ctx, &shape, &formula, x->buffer, y->buffer, b->buffer,
 					gamma->buffer, out->buffer);

@@ -287,73 +287,21 @@ out:
 
 /* ---- device arrays ---------------------------------------------------- */
 
-static const char *dtype_label(aniso_dtype dtype)
-{
-	return dtype == ANISO_FLOAT64 ? "float64" : "float32";
-}
-
 /* Check that the arrays agree and fill the shape they describe. */
 static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *const all[6],
 			     aniso_gamma_var gamma_var, aniso_shape *s)
 {
 	static const char *const names[6] = {"x", "y", "b", "gamma", "a", "grad"};
-	const aniso_array *x = all[0], *y = all[1], *b = all[2], *gamma = all[3], *a = all[4];
-	int k;
+	const aniso_array *x = all[0], *b = all[2], *a = all[4];
+	int err = aniso_arrays_check(ctx, all, names, 6);
 
-	for (k = 0; k < 6; ++k) {
-		if (!all[k])
-			return aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
-					     "%s is NULL: expected an aniso_array", names[k]);
-		if (all[k]->ctx != ctx)
-			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
-					     "%s belongs to another context", names[k]);
-		if (all[k]->dtype != x->dtype)
-			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_DTYPE,
-					     "%s has dtype %s but x has %s: expected one dtype for all",
-					     names[k], dtype_label(all[k]->dtype), dtype_label(x->dtype));
-	}
-	for (k = 0; k < 5; ++k)
-		if (aniso_arrays_overlap(all[k], all[5]))
-			return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
-					     "grad shares memory with %s: expected a separate array for "
-					     "the result",
-					     names[k]);
-	if (y->cols != x->cols)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
-				     "y has %zu columns: expected D = %zu, the columns of x", y->cols, x->cols);
-	if (b->rows != y->rows)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
-				     "b has %zu rows: expected N = %zu, the rows of y", b->rows, y->rows);
+	if (err != ANISO_OK)
+		return err;
 	if (a->rows != x->rows || a->cols != b->cols)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
 				     "a is %zu x %zu: expected M x E = %zu x %zu (the shape of the sum)",
 				     a->rows, a->cols, x->rows, b->cols);
-	s->M = x->rows;
-	s->N = y->rows;
-	s->D = x->cols;
-	s->E = b->cols;
-	s->K = gamma->cols;
-	s->gamma_rows = gamma->rows;
-	s->gamma_var = gamma_var;
-	s->dtype = x->dtype;
-	return aniso_validate_shape(ctx, s, 1);
-}
-
-/* One zero-fill for M = 0 or N = 0. */
-static int fill_zero(aniso_ctx *ctx, aniso_array *grad, size_t bytes)
-{
-	void *zeros = calloc(1, bytes);
-	cl_int status;
-	int err = ANISO_OK;
-
-	if (!zeros)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY, "out of host memory");
-	status = clEnqueueWriteBuffer(ctx->queue, grad->buffer, CL_TRUE, 0, bytes, zeros, 0, NULL,
-				      NULL);
-	if (status != CL_SUCCESS)
-		err = aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer(grad)", status);
-	free(zeros);
-	return err;
+	return aniso_arrays_shape(ctx, all, gamma_var, s);
 }
 
 int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options, aniso_wrt wrt,
@@ -389,7 +337,7 @@ int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options, aniso_wrt wr
 	if (g.grad_rows == 0)
 		goto out;
 	if (shape.M == 0 || shape.N == 0)
-		err = fill_zero(ctx, grad, g.grad_rows * g.grad_cols * aniso_dtype_size(shape.dtype));
+		err = aniso_array_fill(ctx, grad, 0.0, "grad");
 	else
 		err = grad_buffers(ctx, &g, x->buffer, y->buffer, b->buffer, gamma->buffer,
 				   a->buffer, grad->buffer);

@@ -241,7 +241,19 @@ struct aniso_array_s {
 };
 
 /* Whether two arrays' numbers overlap in device memory. */
-int aniso_arrays_overlap(const aniso_array *a, const aniso_array *b);
+/* The checks that sums and gradients on device arrays share: all[0..3]
+ * are x, y, b, gamma, all[count - 1] the result, any between other inputs
+ * (a cotangent), names[] their names for messages.  Each present, of this
+ * context and of x's dtype; the result sharing memory with no input; y
+ * with D columns, b with N rows.  The result's own shape is the caller's. */
+int aniso_arrays_check(aniso_ctx *ctx, const aniso_array *const all[],
+		       const char *const names[], size_t count);
+/* The shape of x, y, b, gamma (all[0..3]) with gamma_var, validated
+ * against the device's limits (device arrays are not streamed). */
+int aniso_arrays_shape(aniso_ctx *ctx, const aniso_array *const all[],
+		       aniso_gamma_var gamma_var, aniso_shape *s);
+/* Every number of a device array set to value (name for the message). */
+int aniso_array_fill(aniso_ctx *ctx, aniso_array *array, double value, const char *name);
 
 /* Drop one reference; the last one frees the context.  Call without the
  * context's lock. */
