@@ -36,6 +36,37 @@ static void set_arg(struct arg_setter *a, size_t size, const void *value)
 	++a->index;
 }
 
+/* Wait for the queue: execution errors surface here, on the call that
+ * caused them. */
+static int finish(aniso_ctx *ctx)
+{
+	cl_int status = clFinish(ctx->queue);
+
+	return status == CL_SUCCESS ? ANISO_OK : aniso_cl_fail(&ctx->msg, "clFinish", status);
+}
+
+/* out[idx] = the merge of partial[block][idx] over blocks (count numbers
+ * each), in block order (combine_partials), then finish. */
+static int combine_and_finish(aniso_ctx *ctx, const struct aniso_program *program,
+			      cl_ulong count, cl_ulong blocks, cl_mem partial, cl_mem out)
+{
+	struct arg_setter args = {program->combine_kernel, 0, CL_SUCCESS};
+	size_t global = (size_t)((count + 63) / 64 * 64);
+	cl_int status;
+
+	set_arg(&args, sizeof(count), &count);
+	set_arg(&args, sizeof(blocks), &blocks);
+	set_arg(&args, sizeof(cl_mem), &partial);
+	set_arg(&args, sizeof(cl_mem), &out);
+	if (args.status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clSetKernelArg(combine_partials)", args.status);
+	status = clEnqueueNDRangeKernel(ctx->queue, program->combine_kernel, 1, NULL, &global,
+					NULL, 0, NULL, NULL);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(combine_partials)", status);
+	return finish(ctx);
+}
+
 int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		      const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 		      cl_mem gamma, cl_mem out)
@@ -51,8 +82,8 @@ int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 	struct aniso_program *program = NULL;
 	struct arg_setter args;
 	cl_mem partial = out;
-	cl_ulong M = shape->M, N = shape->N, j_block_len, j_blocks, i_groups, count;
-	size_t global, local, combine_global;
+	cl_ulong M = shape->M, N = shape->N, j_block_len, j_blocks, i_groups;
+	size_t global, local;
 	cl_int status;
 	int err;
 
@@ -100,29 +131,11 @@ int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(partial_sums)", status);
 		goto out;
 	}
-	if (plan.j_blocks > 1) {
-		count = (cl_ulong)shape->M * plan.config.out_cols;
-		args = (struct arg_setter){program->combine_kernel, 0, CL_SUCCESS};
-		set_arg(&args, sizeof(count), &count);
-		set_arg(&args, sizeof(j_blocks), &j_blocks);
-		set_arg(&args, sizeof(cl_mem), &partial);
-		set_arg(&args, sizeof(cl_mem), &out);
-		if (args.status != CL_SUCCESS) {
-			err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(combine_partials)", args.status);
-			goto out;
-		}
-		combine_global = (size_t)((count + 63) / 64 * 64);
-		status = clEnqueueNDRangeKernel(ctx->queue, program->combine_kernel, 1,
-						NULL, &combine_global, NULL, 0, NULL, NULL);
-		if (status != CL_SUCCESS) {
-			err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(combine_partials)", status);
-			goto out;
-		}
-	}
-	/* Execution errors surface here, on the call that caused them. */
-	status = clFinish(ctx->queue);
-	if (status != CL_SUCCESS)
-		err = aniso_cl_fail(&ctx->msg, "clFinish", status);
+	if (plan.j_blocks > 1)
+		err = combine_and_finish(ctx, program, (cl_ulong)shape->M * plan.config.out_cols,
+					 j_blocks, partial, out);
+	else
+		err = finish(ctx);
 out:
 	return err;
 }
@@ -135,35 +148,11 @@ int aniso_sum_rows_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 {
 	struct aniso_launch_plan plan;
 	struct aniso_program *program = NULL;
-	struct arg_setter args;
-	cl_ulong count = cols, blocks = row_count;
-	size_t global;
-	cl_int status;
 	int err;
 
 	aniso_plan_make(ctx, shape, formula, &plan);
 	err = aniso_program_get(ctx, &plan.config, &program);
-	if (err != ANISO_OK)
-		goto out;
-	args = (struct arg_setter){program->combine_kernel, 0, CL_SUCCESS};
-	set_arg(&args, sizeof(count), &count);
-	set_arg(&args, sizeof(blocks), &blocks);
-	set_arg(&args, sizeof(cl_mem), &rows);
-	set_arg(&args, sizeof(cl_mem), &out);
-	if (args.status != CL_SUCCESS) {
-		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(combine_partials)", args.status);
-		goto out;
-	}
-	global = (size_t)((count + 63) / 64 * 64);
-	status = clEnqueueNDRangeKernel(ctx->queue, program->combine_kernel, 1, NULL, &global,
-					NULL, 0, NULL, NULL);
-	if (status != CL_SUCCESS) {
-		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(combine_partials)", status);
-		goto out;
-	}
-	status = clFinish(ctx->queue);
-	if (status != CL_SUCCESS)
-		err = aniso_cl_fail(&ctx->msg, "clFinish", status);
-out:
+	if (err == ANISO_OK)
+		err = combine_and_finish(ctx, program, cols, row_count, rows, out);
 	return err;
 }
