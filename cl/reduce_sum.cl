@@ -37,7 +37,7 @@ inline void chunk_start(const struct acc *a, struct chunk_acc *c)
 
 /* One pair of the sum formula (OUT_COLS = E); s is Q_SCALE * q.  The
  * gradient formulas add into the chunk themselves. */
-#if OUT_COLS == E
+#if !FORMULA_IS_GRADIENT
 inline void fold_pair(realv s, const real bj[E], struct chunk_acc *c)
 {
 	const realv w = radial_weight(s);
