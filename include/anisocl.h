@@ -116,6 +116,24 @@ typedef enum {
 	ANISO_GAMMA_PER_J = 2  /* gamma has N rows: one per y_j   */
 } aniso_gamma_var;
 
+/*
+ * What a gamma row of K numbers means for dimension D: K = 1 isotropic
+ * (gamma Id), K = D diagonal, K = D*D the full matrix, row-major; with
+ * D = 1 all three coincide and count as isotropic.  Any other K is
+ * ANISO_METRIC_INVALID (ANISO_ERR_BAD_K for a sum).  The rule the library
+ * applies, for callers that label or dispatch on it.
+ */
+typedef enum {
+	ANISO_METRIC_INVALID = -1,
+	ANISO_METRIC_ISO = 0,
+	ANISO_METRIC_DIAG = 1,
+	ANISO_METRIC_FULL = 2
+} aniso_metric;
+
+ANISO_API aniso_metric aniso_metric_of(size_t K, size_t D);
+/* "iso", "diag", "full"; NULL for ANISO_METRIC_INVALID. */
+ANISO_API const char *aniso_metric_name(aniso_metric metric);
+
 /* ------------------------------------------------------------------ */
 /* Context                                                             */
 /* ------------------------------------------------------------------ */

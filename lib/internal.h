@@ -153,7 +153,8 @@ void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape 
 /* -D options for a configuration, written into buf. */
 void aniso_config_options(const struct aniso_kernel_config *config,
 			  char *buf, size_t buf_size);
-const char *aniso_metric_file(size_t K, size_t D);
+/* The kernel file of a (valid) metric: cl/metric_*.cl (lib/metric.c). */
+const char *aniso_metric_file(aniso_metric metric);
 /* The cl/ files of a configuration's program, in order (each uses what
  * the ones before it define); returns how many. */
 #define ANISO_MAX_SOURCES 8

@@ -15,15 +15,6 @@
 /* Partial sums never take more than this much scratch memory. */
 #define MAX_PARTIAL_BYTES ((size_t)256 << 20)
 
-const char *aniso_metric_file(size_t K, size_t D)
-{
-	if (K == 1)
-		return "metric_iso.cl";
-	if (K == D)
-		return "metric_diag.cl";
-	return "metric_full.cl";
-}
-
 static int is_gradient(enum aniso_formula_id id)
 {
 	return id != ANISO_FORMULA_SUM;
@@ -52,7 +43,7 @@ size_t aniso_config_files(const struct aniso_kernel_config *c, const char *names
 	size_t n = 0;
 
 	names[n++] = "real.cl";
-	names[n++] = aniso_metric_file(c->K, c->D);
+	names[n++] = aniso_metric_file(aniso_metric_of(c->K, c->D));
 	names[n++] = "profile.cl";
 	if (is_gradient(c->formula))
 		names[n++] = "grad_weight.cl";

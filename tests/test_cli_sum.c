@@ -133,9 +133,9 @@ static void fill_gamma_row(double *g, size_t D, size_t K)
 {
 	size_t k, l, m;
 
-	if (K == 1) {
+	if (aniso_metric_of(K, D) == ANISO_METRIC_ISO) {
 		g[0] = 2.0 + 8.0 * tap_uniform(&rng);
-	} else if (K == D) {
+	} else if (aniso_metric_of(K, D) == ANISO_METRIC_DIAG) {
 		for (k = 0; k < D; ++k)
 			g[k] = 1.0 + 9.0 * tap_uniform(&rng);
 	} else {
