@@ -120,7 +120,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bench_anisocl [--quick|--full] [options]\n"
 		"  --sections LIST   square,wide,skinny,host,latency,accuracy,memory (or all),\n"
-		"                    grad (gradients next to the sum, M = N = --sizes)\n"
+		"                    grad (gradients next to the sum, M = N = --sizes),\n"
+		"                    narrow (gamma = 20, 200, 1e4 on the same points)\n"
 		"  --modes LIST      e.g. fixed-iso,per_j-full (default all nine)\n"
 		"  --dtypes LIST     f32,f64\n"
 		"  --dims LIST       e.g. 2,3,8\n"
@@ -1341,6 +1342,84 @@ static void section_grad(aniso_ctx *ctx, const struct options *o)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Narrow kernels                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The same points (M = 1e4, N = 1e5, D = 3, uniform in the unit cube,
+ * fixed isotropic gamma, each --dtypes) with gamma = 20 (wide: terms
+ * spread over [e^-60, 1]), 200, 1e4 (narrow: almost every term below the
+ * dtype's smallest normal number), one sum of each per round in that
+ * order; the note gives each one's pairs/s as a fraction of gamma = 20's
+ * in the same rounds.  Exact sums pay for every pair, so a narrow kernel
+ * should cost what a wide one does.
+ */
+#define NARROW_CASES 3
+
+static void narrow_case(aniso_ctx *ctx, const struct options *o, aniso_dtype dtype)
+{
+	static const double gammas[NARROW_CASES] = {20, 200, 1e4};
+	const aniso_shape s = {10000, 100000, 3, 1, 1, 1, ANISO_GAMMA_FIXED, dtype};
+	struct bench_data data;
+	aniso_array *x = NULL, *y = NULL, *b = NULL, *g[NARROW_CASES] = {NULL}, *out = NULL;
+	double times[NARROW_CASES][64];
+	struct bench_stats st[NARROW_CASES];
+	int reps = o->reps < 64 ? o->reps : 64, err = 0, r, k;
+	char impl[64], note[128];
+
+	if (bench_data_make(&data, &s, SEED))
+		return;
+	err = aniso_array_create(ctx, dtype, s.M, s.D, data.x, &x) ||
+	      aniso_array_create(ctx, dtype, s.N, s.D, data.y, &y) ||
+	      aniso_array_create(ctx, dtype, s.N, s.E, data.b, &b) ||
+	      aniso_array_create(ctx, dtype, s.M, s.E, NULL, &out);
+	for (k = 0; !err && k < NARROW_CASES; ++k) {
+		const float g32 = (float)gammas[k];
+
+		err = aniso_array_create(ctx, dtype, 1, 1,
+					 dtype == ANISO_FLOAT64 ? (const void *)&gammas[k]
+								: (const void *)&g32,
+					 &g[k]);
+	}
+	for (r = -1; !err && r < reps; ++r)
+		for (k = 0; !err && k < NARROW_CASES; ++k) {
+			double t0 = bench_now();
+
+			err = aniso_sum_arrays(ctx, x, y, b, g[k], ANISO_GAMMA_FIXED, out);
+			if (r >= 0)
+				times[k][r] = bench_now() - t0;
+		}
+	if (err) {
+		fprintf(stderr, "bench_anisocl: narrow: %s: %s\n", aniso_err_name(err),
+			aniso_ctx_errmsg(ctx));
+		csv_row("narrow", "anisocl", &s, NULL, "failed", aniso_err_name(err));
+	} else {
+		for (k = 0; k < NARROW_CASES; ++k)
+			bench_stats_of(times[k], reps, &st[k]);
+		for (k = 0; k < NARROW_CASES; ++k) {
+			snprintf(impl, sizeof(impl), "anisocl-gamma-%g", gammas[k]);
+			snprintf(note, sizeof(note), "%.2fx gamma = 20's pairs/s, same rounds",
+				 st[0].median / st[k].median);
+			csv_row("narrow", impl, &s, &st[k], "ok", note);
+		}
+	}
+	aniso_array_free(out);
+	for (k = NARROW_CASES; k-- > 0;)
+		aniso_array_free(g[k]);
+	aniso_array_free(b);
+	aniso_array_free(y);
+	aniso_array_free(x);
+	bench_data_free(&data);
+}
+
+static void section_narrow(aniso_ctx *ctx, const struct options *o)
+{
+	for (int dt = 0; dt < 2; ++dt)
+		if (o->dtypes & (1u << dt))
+			narrow_case(ctx, o, (aniso_dtype)dt);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -1388,6 +1467,8 @@ int main(int argc, char **argv)
 		section_skinny(ctx, &o);
 	if (has_section(&o, "grad") && strstr(o.sections, "grad"))
 		section_grad(ctx, &o);
+	if (has_section(&o, "narrow"))
+		section_narrow(ctx, &o);
 	fprintf(stderr, "bench_anisocl: done in %.0f s\n", bench_now() - t_start);
 	rc = 0;
 out:

@@ -57,7 +57,7 @@ inline realv dloss_dq(realv s, const realv ai[ROW_COLS], const real bj[TERM_COLS
 inline realv softmax_weight(realv log_f, const realv ai[ROW_COLS], const real bj[TERM_COLS],
 			    int e)
 {
-	return ai[2 * e] * bj[2 * e] * exp((ai[2 * e + 1] + bj[2 * e + 1]) + log_f);
+	return ai[2 * e] * bj[2 * e] * exp_normal((ai[2 * e + 1] + bj[2 * e + 1]) + log_f);
 }
 
 inline realv dloss_dq(realv q, const realv ai[ROW_COLS], const real bj[TERM_COLS])

@@ -86,18 +86,18 @@ inline realv log_radial_slope(realv q)
 #define Q_SCALE LOG2E_R
 inline realv radial_weight(realv s)
 {
-	return exp2(-s);
+	return exp2_normal(-s);
 }
 /* d/dq exp(-q) = -exp(-q): log2(e) d/ds exp2(-s) = -exp2(-s). */
 inline realv radial_derivative(realv s)
 {
-	return -exp2(-s);
+	return -exp2_normal(-s);
 }
 #elif PROFILE == PROFILE_LAPLACE
 #define Q_SCALE (LOG2E_R * LOG2E_R)
 inline realv radial_weight(realv s)
 {
-	return exp2(-sqrt(NOT_BELOW_ZERO(s)));
+	return exp2_normal(-sqrt(NOT_BELOW_ZERO(s)));
 }
 /* d/dq exp(-sqrt q) = -exp(-sqrt q) / (2 sqrt q), and sqrt q = r / log2(e)
  * with r = sqrt(s); 0 at q = 0 (see above).  A NaN stays NaN. */
@@ -105,7 +105,8 @@ inline realv radial_derivative(realv s)
 {
 	const realv r = sqrt(NOT_BELOW_ZERO(s));
 
-	return SELECT(exp2(-r) * (realv)(-(real)0.5 * LOG2E_R) / r, (realv)0, r == (realv)0);
+	return SELECT(exp2_normal(-r) * (realv)(-(real)0.5 * LOG2E_R) / r, (realv)0,
+		      r == (realv)0);
 }
 #elif PROFILE == PROFILE_CAUCHY
 #define Q_SCALE ((real)1)

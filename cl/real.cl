@@ -31,11 +31,16 @@ typedef double real;
 /* log2(e): the pair formula evaluates exp(-s) as exp2(-s * log2(e)). */
 #define LOG2E_R 1.4426950408889634074
 #define REAL_MAX DBL_MAX
+/* The smallest normal number is 2^-EXP2_NORMAL_MIN = e^-EXP_NORMAL_MIN. */
+#define EXP2_NORMAL_MIN 1022.0
+#define EXP_NORMAL_MIN 708.39641853226408
 #else
 typedef float real;
 #define REAL_NAME float
 #define LOG2E_R 1.44269504088896341f
 #define REAL_MAX FLT_MAX
+#define EXP2_NORMAL_MIN 126.0f
+#define EXP_NORMAL_MIN 87.336544750553102f
 #endif
 
 #define CAT_(a, b) a##b
@@ -75,6 +80,29 @@ typedef CAT(REAL_NAME, VW) realv;
 #define SELECT_ONE(a, b, c) ((c) ? (b) : (a))
 COMPENSATED_ADD(compensated_add, realv, SELECT)
 COMPENSATED_ADD(compensated_add_one, real, SELECT_ONE)
+
+/*
+ * 2^x and e^x with every result below the smallest normal number of the
+ * dtype (2^-126 in float32, 2^-1022 in float64) exactly +0.  PoCL's exp2
+ * and exp take a slow path whenever a result is subnormal or underflows,
+ * and subnormal sums take microcode assists: the float32 Gaussian sum of
+ * M = 1e4, N = 1e5 points in the unit cube ran at 0.08x its gamma = 20
+ * speed for gamma = 200, 0.15x for 1e4 (float64 0.51x).  Sending those
+ * arguments to -Inf (exp2(-Inf) = +0 is a special case of the
+ * specification, handled on the fast path) made them as fast as wide
+ * kernels at no cost to the wide ones; clamping the argument and zeroing
+ * the result after exp2 cost 10 % (two selects), and zeroing only the
+ * result left the slow path.  NaN stays NaN.
+ */
+inline realv exp2_normal(realv x)
+{
+	return exp2(SELECT(x, (realv)-INFINITY, x < (realv)-EXP2_NORMAL_MIN));
+}
+
+inline realv exp_normal(realv x)
+{
+	return exp(SELECT(x, (realv)-INFINITY, x < (realv)-EXP_NORMAL_MIN));
+}
 
 /* A gamma number: per lane when gamma varies with i, else shared. */
 #if GAMMA_VAR == GAMMA_PER_I

@@ -21,7 +21,15 @@
  * Numbers a caller can rely on:
  *  - float64: error <= ~1e-12 relative to sum_j |term_ij|;
  *    float32: error <= ~1e-5 relative to sum_j |term_ij| (each term carries a
- *    few ulp from exp and the metric; the sum itself is compensated).
+ *    few ulp from exp and the metric; the sum itself is compensated),
+ *    plus an absolute floor: a kernel value f(q) below the dtype's smallest
+ *    normal number (2^-126 ~ 1.2e-38 in float32, 2^-1022 ~ 2.2e-308 in
+ *    float64) counts as 0, which adds at most that number times
+ *    sum_j |b_je|.  Subnormal values carry few digits anyway, and making
+ *    them cost CPUs up to 12x (narrow kernels, where most terms are that
+ *    small); GPUs commonly flush them too.  With logsumexp the same holds
+ *    for terms that small relative to the largest, which changes nothing
+ *    beyond rounding.
  *  - Results are bitwise reproducible run to run on the same device and
  *    library version: the reduction order over j is fixed.
  *  - NaN and Inf propagate as IEEE arithmetic says: a NaN in x_i makes row

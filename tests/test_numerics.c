@@ -143,6 +143,34 @@ static void test_denormal(aniso_ctx *ctx)
 	       out[0]);
 }
 
+/* The documented floor: a kernel value below the dtype's smallest normal
+ * number counts as 0, one just above it is computed (float32: 2^-130 and
+ * 2^-120; float64: 2^-1030 and 2^-1000).  Relative tolerance 1e-4 for the
+ * computed one: q ~ 83 (float32) carries a few roundings of q itself,
+ * each 83 * 2^-24 ~ 5e-6 of f. */
+static void test_subnormal_kernel(aniso_ctx *ctx, aniso_dtype dtype)
+{
+	const double normal_exp = dtype == ANISO_FLOAT64 ? 1000 : 120;
+	const double tiny_exp = dtype == ANISO_FLOAT64 ? 1030 : 130;
+	double x[4] = {0, 0, 0, 0}, y[6] = {0, 0, 0, 0, 9, 9}, b[6] = {1, 0, 0, 1, 0, 0};
+	double g[1] = {1}, out[4] = {-1, -1, -1, -1}, d_normal, ref;
+	int ok;
+
+	y[0] = sqrt(normal_exp * log(2.0));
+	y[2] = sqrt(tiny_exp * log(2.0));
+	if (dtype == ANISO_FLOAT32) {
+		y[0] = (float)y[0];
+		y[2] = (float)y[2];
+	}
+	d_normal = y[0];
+	ref = exp(-d_normal * d_normal);
+	ok = run(ctx, dtype, 1, x, y, b, g, out) == ANISO_OK &&
+	     fabs(out[0] - ref) <= 1e-4 * ref && out[1] == 0 && out[3] == 0;
+	tap_ok(ok, "%s: a kernel value of 2^-%.0f is computed (%.6g, exact %.6g), 2^-%.0f counts "
+		   "as 0 (%g)",
+	       name(dtype), normal_exp, out[0], ref, tiny_exp, out[1]);
+}
+
 static void test_gamma_check(void)
 {
 	const float iso_rows[3] = {1, 0, -0.5f};
@@ -179,11 +207,12 @@ int main(void)
 
 	if (!ctx)
 		return tap_done();
-	tap_plan(2 * 10 + 1 + 7);
+	tap_plan(2 * 11 + 1 + 7);
 	for (dt = 0; dt < 2; ++dt) {
 		test_nan_inf(ctx, (aniso_dtype)dt);
 		test_not_psd(ctx, (aniso_dtype)dt);
 		test_magnitudes(ctx, (aniso_dtype)dt);
+		test_subnormal_kernel(ctx, (aniso_dtype)dt);
 	}
 	test_denormal(ctx);
 	test_gamma_check();
