@@ -273,8 +273,10 @@ typedef enum {
  *     absolute; with b = 1e30 it is relative to |out| = 1e30.
  *   - Results are bitwise reproducible run to run on one device, as for
  *     the sum: block partials merge as (max, scaled sum) pairs in a fixed
- *     order, and streamed j-chunks (aniso_sum_ex on host arrays larger than
- *     the device) merge on the host in double, in chunk order.
+ *     order, whether the sum ran in one pass, in passes (host arrays larger
+ *     than the device) or on several devices; only the fallback for a
+ *     device that cannot hold one j-block merges j-chunks on the host in
+ *     double, in chunk order.
  */
 typedef enum {
 	ANISO_REDUCTION_SUM = 0,      /* the default, aniso_sum's          */
