@@ -4,7 +4,8 @@
  * same cores, which checks correctness and determinism, not speed), a sum
  * on both equals the one-device sum bit for bit (memcmp), for rows split
  * (M >= 256) and j-blocks split (M small), sum and logsumexp, both dtypes
- * and the three gamma modes; and it matches the double reference.  A sum
+ * and the three gamma modes, both kernel strategies; and it matches the
+ * double reference.  A sum
  * streamed in passes under an allocation cap gives the same bits as one
  * pass.  Bad device lists are refused naming the item; a fault on the
  * second device names it, leaves out untouched and leaks nothing.
@@ -94,6 +95,9 @@ static const struct shape_case cases[] = {
 	{ANISO_FLOAT32, ANISO_GAMMA_FIXED, 1, ANISO_REDUCTION_SUM, 1000, 1},
 	{ANISO_FLOAT32, ANISO_GAMMA_FIXED, 1, ANISO_REDUCTION_SUM, 1000, 5000},
 	{ANISO_FLOAT32, ANISO_GAMMA_FIXED, 1, ANISO_REDUCTION_SUM, 1000, 70000},
+	/* Pieces of 3 blocks (N = 1536 < 2048) get another work-group than
+	 * the whole (see aniso_plan_make): the same bits all the same. */
+	{ANISO_FLOAT32, ANISO_GAMMA_FIXED, 1, ANISO_REDUCTION_SUM, 16, 3000},
 	{ANISO_FLOAT64, ANISO_GAMMA_PER_I, 3, ANISO_REDUCTION_SUM, 16, 70000},
 	{ANISO_FLOAT64, ANISO_GAMMA_PER_I, 3, ANISO_REDUCTION_SUM, 1000, 5000},
 	{ANISO_FLOAT32, ANISO_GAMMA_PER_J, 9, ANISO_REDUCTION_SUM, 16, 5000},
@@ -147,6 +151,46 @@ static void check_case(aniso_ctx *ctx, aniso_multi *multi, tap_rng *rng,
 	free(two);
 	free(one);
 	problem_free(&p);
+}
+
+/* The GPU kernel (ANISOCL_STRATEGY=tiled: local tiles, chunk = the
+ * work-group) on both devices: rows split and blocks split (2 results). */
+static void check_tiled(tap_rng *rng)
+{
+	static const size_t rows[2] = {1000, 16};
+	aniso_ctx *ctx = NULL;
+	aniso_multi *multi = NULL;
+	char why[512] = "";
+	int err, k;
+
+	setenv("ANISOCL_STRATEGY", "tiled", 1);
+	err = aniso_ctx_create_on("0", &ctx, why, sizeof(why));
+	if (err == ANISO_OK)
+		err = aniso_multi_create("0,1", &multi, why, sizeof(why));
+	unsetenv("ANISOCL_STRATEGY");
+	for (k = 0; k < 2; ++k) {
+		struct problem p;
+		void *one, *two;
+		int e1 = -1, e2 = -1;
+
+		problem_make(&p, rng, ANISO_FLOAT32, rows[k], 20000, 3, 2, 3, ANISO_GAMMA_PER_J);
+		one = malloc(out_bytes(&p));
+		two = malloc(out_bytes(&p));
+		if (err == ANISO_OK && one && two) {
+			e1 = aniso_sum(ctx, &p.shape, p.xt, p.yt, p.bt, p.gammat, one);
+			e2 = aniso_multi_sum(multi, &p.shape, NULL, p.xt, p.yt, p.bt, p.gammat, two);
+		}
+		if (!tap_ok(e1 == ANISO_OK && e2 == ANISO_OK && memcmp(one, two, out_bytes(&p)) == 0 &&
+				    problem_compare(&p, two, TOL_FLOAT32, NULL),
+			    "tiled strategy, f32 per-j diag M=%zu N=20000: two devices equal one bit "
+			    "for bit, and the reference", rows[k]))
+			tap_diag("%s / %s", why, multi ? aniso_multi_errmsg(multi) : "no set");
+		free(two);
+		free(one);
+		problem_free(&p);
+	}
+	aniso_multi_free(multi);
+	aniso_ctx_free(ctx);
 }
 
 /* Passes of whole j-blocks under a 64 KiB allocation cap: the bits of one
@@ -307,7 +351,7 @@ int main(void)
 			     info[1].name);
 		return tap_done();
 	}
-	tap_plan((int)(3 * CASES + 2 + 4 + 6));
+	tap_plan((int)(3 * CASES + 2 + 2 + 4 + 6));
 	tap_rng_seed(&rng, tap_seed_from_env());
 	err = aniso_ctx_create_on("0", &ctx, why, sizeof(why));
 	if (err == ANISO_OK)
@@ -316,6 +360,7 @@ int main(void)
 		tap_diag("%s: %s", aniso_err_name(err), why);
 	for (k = 0; k < CASES && err == ANISO_OK; ++k)
 		check_case(ctx, multi, &rng, &cases[k]);
+	check_tiled(&rng);
 	check_passes(ctx, &rng);
 	check_lists(count);
 	check_fault(&rng);
