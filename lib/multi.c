@@ -29,7 +29,7 @@
 /* A row share is a multiple of this (the CPU kernels' 16 lanes). */
 #define ROW_ALIGN 16
 /* A piece timed for less than this says little about the device's speed
- * (kernel builds, launch latency): its rate is not kept. */
+ * (kernel builds, launch latency): see after_success. */
 #define MIN_TIMED_SECONDS 0.05
 /* Estimated pairs/s per (compute unit x MHz) before anything is measured.
  * Only the ratio between devices matters: a GPU compute unit runs many
@@ -41,7 +41,11 @@ struct aniso_multi_s {
 	size_t count;
 	aniso_ctx **ctx;
 	char (*label)[32]; /* "device 1": how messages name each device */
-	double *rate;      /* pairs/s, estimated then measured            */
+	/* Speeds: the first guess (compute units x clock, arbitrary units)
+	 * and the pairs/s last measured (0: not yet).  The two are not
+	 * comparable, so a split uses the measured ones only once every
+	 * device has one (see weight). */
+	double *estimate, *measured;
 	pthread_mutex_t lock;
 	struct aniso_msg msg;
 };
@@ -88,7 +92,8 @@ void aniso_multi_free(aniso_multi *m)
 		aniso_ctx_free(m->ctx[k]);
 	free(m->ctx);
 	free(m->label);
-	free(m->rate);
+	free(m->measured);
+	free(m->estimate);
 	aniso_msg_free(&m->msg);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
@@ -112,34 +117,45 @@ static int estimate_rate(aniso_ctx *ctx, double *rate, struct aniso_msg *msg)
  * the next device of m. */
 static int add_device(aniso_multi *m, const char *list, const char *item, size_t capacity)
 {
+	const char *shown = item ? item : "(default)";
 	char why[512] = "";
 	aniso_ctx *ctx = NULL;
 	size_t k;
-	int err;
+	int err = ANISO_OK;
 
-	if (m->count == capacity)
-		return aniso_msg_set(&m->msg, ANISO_ERR_BAD_DEVICE_SPEC,
-				     "device list \"%s\": more than %zu devices", list, capacity);
-	if (item && !*item)
-		return aniso_msg_set(&m->msg, ANISO_ERR_BAD_DEVICE_SPEC,
-				     "device list \"%s\": an empty item: expected device indices or "
-				     "name substrings separated by commas, or \"all\"", list);
+	if (m->count == capacity) {
+		err = aniso_msg_set(&m->msg, ANISO_ERR_BAD_DEVICE_SPEC,
+				    "device list \"%s\": more than %zu devices", list, capacity);
+		goto out;
+	}
+	if (item && !*item) {
+		err = aniso_msg_set(&m->msg, ANISO_ERR_BAD_DEVICE_SPEC,
+				    "device list \"%s\": an empty item: expected device indices or "
+				    "name substrings separated by commas, or \"all\"", list);
+		goto out;
+	}
 	err = aniso_ctx_create_on(item, &ctx, why, sizeof(why));
-	if (err != ANISO_OK)
-		return aniso_msg_set(&m->msg, err, "device list \"%s\": item \"%s\": %s", list, item,
-				     why);
+	if (err != ANISO_OK) {
+		err = aniso_msg_set(&m->msg, err, "device list \"%s\": item \"%s\": %s", list, shown,
+				    why);
+		goto out;
+	}
 	for (k = 0; k < m->count; ++k)
 		if (m->ctx[k]->device == ctx->device) {
-			aniso_ctx_free(ctx);
-			return aniso_msg_set(&m->msg, ANISO_ERR_BAD_DEVICE_SPEC,
-					     "device list \"%s\": item \"%s\" names %s (%s) again: "
-					     "expected each device once", list, item, m->label[k],
-					     m->ctx[k]->caps.name);
+			err = aniso_msg_set(&m->msg, ANISO_ERR_BAD_DEVICE_SPEC,
+					    "device list \"%s\": item \"%s\" names %s (%s) again: "
+					    "expected each device once", list, shown, m->label[k],
+					    m->ctx[k]->caps.name);
+			goto out;
 		}
-	m->ctx[m->count] = ctx;
-	snprintf(m->label[m->count], sizeof(m->label[0]), "device %.24s", item ? item : "default");
-	err = estimate_rate(ctx, &m->rate[m->count], &m->msg);
-	++m->count;
+	err = estimate_rate(ctx, &m->estimate[m->count], &m->msg);
+	if (err != ANISO_OK)
+		goto out;
+	snprintf(m->label[m->count], sizeof(m->label[0]), "device %.24s", shown);
+	m->ctx[m->count++] = ctx;
+	ctx = NULL;
+out:
+	aniso_ctx_free(ctx);
 	return err;
 }
 
@@ -168,9 +184,10 @@ static int add_devices(aniso_multi *m, const char *list)
 	}
 	m->ctx = calloc(capacity, sizeof(*m->ctx));
 	m->label = calloc(capacity, sizeof(*m->label));
-	m->rate = calloc(capacity, sizeof(*m->rate));
+	m->estimate = calloc(capacity, sizeof(*m->estimate));
+	m->measured = calloc(capacity, sizeof(*m->measured));
 	copy = strdup(list);
-	if (!m->ctx || !m->label || !m->rate || !copy) {
+	if (!m->ctx || !m->label || !m->estimate || !m->measured || !copy) {
 		err = aniso_msg_set(&m->msg, ANISO_ERR_NO_MEMORY,
 				    "out of host memory for %zu devices", capacity);
 		goto out;
@@ -254,9 +271,21 @@ aniso_ctx *aniso_multi_ctx(const aniso_multi *m, size_t k)
 	return m && k < m->count ? m->ctx[k] : NULL;
 }
 
+/* Device k's speed for a split: measured once every device has been
+ * measured, else the first guess. */
+static double weight(const aniso_multi *m, size_t k)
+{
+	size_t q;
+
+	for (q = 0; q < m->count; ++q)
+		if (m->measured[q] <= 0.0)
+			return m->estimate[k];
+	return m->measured[k];
+}
+
 /*
  * Cut total units (rows or j-blocks) among the devices in proportion to
- * their rates: device k gets [first[k], first[k + 1]).  Boundaries are
+ * their speeds: device k gets [first[k], first[k + 1]).  Boundaries are
  * multiples of align, except the end.
  */
 static void split(const aniso_multi *m, size_t total, size_t align, size_t *first)
@@ -265,12 +294,12 @@ static void split(const aniso_multi *m, size_t total, size_t align, size_t *firs
 	size_t k;
 
 	for (k = 0; k < m->count; ++k)
-		sum += m->rate[k];
+		sum += weight(m, k);
 	first[0] = 0;
 	for (k = 0; k < m->count; ++k) {
 		size_t at;
 
-		cumulative += m->rate[k];
+		cumulative += weight(m, k);
 		at = (size_t)((double)total * cumulative / sum + 0.5);
 		at = at / align * align;
 		if (k + 1 == m->count || at > total)
@@ -354,18 +383,27 @@ static int first_failure(aniso_multi *m, const struct job *jobs)
 	return ANISO_OK;
 }
 
-/* Keep each timed device's rate for the next call's split, and pass the
- * contexts' notes on. */
+/*
+ * Keep each device's measured speed for the next call's split, and pass
+ * the contexts' notes on.  A short piece says little (launch latency, a
+ * kernel build), so it replaces a measurement only when there is none or
+ * when it is faster: a device slowed once by a build gets a small share,
+ * whose short pieces can still raise its speed, never lower it.
+ */
 static void after_success(aniso_multi *m, const struct job *jobs)
 {
 	size_t k;
 
 	for (k = 0; k < m->count; ++k) {
 		const char *note = strstr(aniso_ctx_errmsg(m->ctx[k]), "note:");
+		const double rate = jobs[k].seconds > 0.0 ? (double)jobs[k].shape.M *
+								    (double)jobs[k].shape.N /
+								    jobs[k].seconds
+							  : 0.0;
 
-		if (jobs[k].seconds >= MIN_TIMED_SECONDS)
-			m->rate[k] = (double)jobs[k].shape.M * (double)jobs[k].shape.N /
-				     jobs[k].seconds;
+		if (rate > 0.0 && (jobs[k].seconds >= MIN_TIMED_SECONDS ||
+				   m->measured[k] <= 0.0 || rate > m->measured[k]))
+			m->measured[k] = rate;
 		if (note)
 			aniso_msg_append(&m->msg, "%s%s: %s", aniso_msg_text(&m->msg)[0] ? " " : "",
 					 m->label[k], note);
@@ -419,7 +457,7 @@ static int multi_sum(aniso_multi *m, const aniso_shape *s, const struct aniso_fo
 	for (k = 0; k < m->count; ++k) {
 		jobs[k].ctx = m->ctx[k];
 		jobs[k].formula = f;
-		if (m->rate[k] > m->rate[best])
+		if (weight(m, k) > weight(m, best))
 			best = k;
 	}
 	if (s->M >= m->count * MIN_ROWS_PER_DEVICE) {

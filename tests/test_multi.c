@@ -329,6 +329,43 @@ static void check_fault(tap_rng *rng)
 	}
 }
 
+/* ANISOCL_DEVICE as a list, and the edges of a call (3 results). */
+static void check_env_and_edges(void)
+{
+	aniso_multi *multi = NULL, *from_env = NULL;
+	aniso_ctx *first = NULL;
+	aniso_shape s = {.M = 3, .N = 0, .D = 2, .E = 1, .K = 1, .gamma_rows = 1,
+			 .gamma_var = ANISO_GAMMA_FIXED, .dtype = ANISO_FLOAT32};
+	float x[6] = {0}, b[1] = {0}, g[1] = {1}, out[3] = {7, 7, 7};
+	cl_device_id one = NULL;
+	int e1, e2, e3 = -1, e4 = -1;
+
+	if (aniso_multi_create("0,1", &multi, NULL, 0) == ANISO_OK)
+		one = device_of(aniso_multi_ctx(multi, 1));
+	setenv("ANISOCL_DEVICE", "1,0", 1);
+	e1 = aniso_ctx_create(&first, NULL, 0);
+	e2 = aniso_multi_create(NULL, &from_env, NULL, 0);
+	unsetenv("ANISOCL_DEVICE");
+	tap_ok(one && e1 == ANISO_OK && device_of(first) == one,
+	       "ANISOCL_DEVICE=1,0: aniso_ctx_create takes the list's first device");
+	tap_ok(one && e2 == ANISO_OK && aniso_multi_count(from_env) == 2 &&
+		       device_of(aniso_multi_ctx(from_env, 0)) == one,
+	       "ANISOCL_DEVICE=1,0: aniso_multi_create(NULL) takes the list, in its order");
+	if (multi) {
+		e3 = aniso_multi_sum(multi, &s, NULL, x, NULL, NULL, g, out);
+		s.N = 1;
+		e4 = aniso_multi_sum(multi, &s, NULL, x, NULL, b, g, out);
+	}
+	if (!tap_ok(e3 == ANISO_OK && out[0] == 0 && out[2] == 0 && e4 == ANISO_ERR_NULL_ARG &&
+			    strstr(aniso_multi_errmsg(multi), "y is NULL"),
+		    "N = 0 writes zeros; a NULL y with N = 1 is ERR_NULL_ARG naming y"))
+		tap_diag("%s %s: %s", aniso_err_name(e3), aniso_err_name(e4),
+			 aniso_multi_errmsg(multi));
+	aniso_multi_free(from_env);
+	aniso_ctx_free(first);
+	aniso_multi_free(multi);
+}
+
 int main(void)
 {
 	aniso_device_info info[2];
@@ -351,7 +388,7 @@ int main(void)
 			     info[1].name);
 		return tap_done();
 	}
-	tap_plan((int)(3 * CASES + 2 + 2 + 4 + 6));
+	tap_plan((int)(3 * CASES + 2 + 2 + 4 + 3 + 6));
 	tap_rng_seed(&rng, tap_seed_from_env());
 	err = aniso_ctx_create_on("0", &ctx, why, sizeof(why));
 	if (err == ANISO_OK)
@@ -363,6 +400,7 @@ int main(void)
 	check_tiled(&rng);
 	check_passes(ctx, &rng);
 	check_lists(count);
+	check_env_and_edges();
 	check_fault(&rng);
 	aniso_multi_free(multi);
 	aniso_ctx_free(ctx);
