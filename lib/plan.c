@@ -226,10 +226,27 @@ void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 	if (c->strategy == ANISO_STRATEGY_TILED)
 		c->chunk = work_group;
 	plan->i_groups = (shape->M + c->work_group * c->lanes - 1) / (c->work_group * c->lanes);
-	if (plan->j_block_len == 0)
+	if (plan->j_block_len == 0) {
+		const size_t partial_row_bytes = shape->M * c->out_cols *
+						 aniso_dtype_size(shape->dtype) *
+						 aniso_reduction_partial_width(c->reduction);
+
 		plan->j_block_len = aniso_plan_j_block_len(shape, c->out_cols, c->reduction);
+		/* Device arrays cannot be cut into passes: on a device whose
+		 * largest allocation cannot hold the partials, fewer, longer
+		 * blocks (bits of this device's own; host arrays instead run
+		 * the problem's blocks in passes of rows, see host_sum.c). */
+		if (shape->N > plan->j_block_len && partial_row_bytes > 0 &&
+		    (shape->N + plan->j_block_len - 1) / plan->j_block_len >
+			    ctx->caps.max_alloc_bytes / partial_row_bytes) {
+			size_t fit = (size_t)(ctx->caps.max_alloc_bytes / partial_row_bytes);
+
+			plan->j_block_len = fit > 1 ? round_up((shape->N + fit - 1) / fit,
+							       J_BLOCK_QUANTUM)
+						    : shape->N;
+		}
+	}
 	plan->j_blocks = (shape->N + plan->j_block_len - 1) / plan->j_block_len;
-	(void)ctx;
 }
 
 /* -w: PoCL warns about the ABI of 16-lane vectors on every build; errors
