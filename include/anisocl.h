@@ -552,15 +552,18 @@ ANISO_API int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options,
  *    device; otherwise the j-blocks (so that M = 16 uses every device),
  *    their partials merged on the first device of the list.  Speed: first
  *    estimated from compute units x clock (GPUs counted 16 times a CPU
- *    core), then measured on each call (pairs/s of its piece, pieces of at
- *    least 50 ms) and used for the next: a slow CPU beside a GPU gets a
- *    small share.
+ *    core), then measured on each call (pairs/s of each device's piece;
+ *    a piece under 50 ms only raises a device's figure) and used for the
+ *    next once every device has been measured: a slow CPU beside a GPU
+ *    gets a small share.
  *  - The result does not depend on which devices or how many took part,
  *    as long as they are of one kind (same model and driver): it is
  *    bitwise the result of aniso_sum_ex on one of them.  The j-blocks
  *    are a function of the problem alone, and every row's block partials
  *    merge in block order by the same combine pass.  Devices of different
- *    kinds give each row the bits of the kind that computed it.
+ *    kinds give each row the bits of the kind that computed it, and which
+ *    device computes a row follows the measured speeds, so such a set's
+ *    bits may change from call to call.
  *  - A failure on any device: its error code, a message that starts with
  *    "device <item> (<name>): ", out untouched; the other devices' pieces
  *    are waited for, and nothing of theirs stays queued.
