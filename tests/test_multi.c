@@ -193,8 +193,9 @@ static void check_tiled(tap_rng *rng)
 	aniso_ctx_free(ctx);
 }
 
-/* Passes of whole j-blocks under a 64 KiB allocation cap: the bits of one
- * pass (2 results). */
+/* Passes of whole j-blocks under a 64 KiB allocation cap, on one device
+ * and on two (whose pieces of blocks then come back in passes too): the
+ * bits of one pass (4 results). */
 static void check_passes(aniso_ctx *ctx, tap_rng *rng)
 {
 	static const struct shape_case streamed[2] = {
@@ -202,28 +203,34 @@ static void check_passes(aniso_ctx *ctx, tap_rng *rng)
 		{ANISO_FLOAT32, ANISO_GAMMA_FIXED, 1, ANISO_REDUCTION_LOGSUMEXP, 16, 70000},
 	};
 	aniso_ctx *capped = NULL;
+	aniso_multi *capped_set = NULL;
 	char why[512] = "";
 	int err, k;
 
 	setenv("ANISOCL_MAX_ALLOC_BYTES", "65536", 1);
 	err = aniso_ctx_create_on("0", &capped, why, sizeof(why));
+	if (err == ANISO_OK)
+		err = aniso_multi_create("0,1", &capped_set, why, sizeof(why));
 	unsetenv("ANISOCL_MAX_ALLOC_BYTES");
 	for (k = 0; k < 2; ++k) {
 		const struct shape_case *c = &streamed[k];
 		struct problem p;
 		aniso_options options;
-		void *one, *passes;
-		int e1 = -1, e2 = -1;
+		void *one, *passes, *set_passes;
+		int e1 = -1, e2 = -1, e3 = -1;
 
 		problem_make(&p, rng, c->dtype, c->M, c->N, 3, 2, c->K, c->var);
 		aniso_options_init(&options);
 		options.reduction = c->reduction;
 		one = malloc(out_bytes(&p));
 		passes = malloc(out_bytes(&p));
-		if (err == ANISO_OK && one && passes) {
+		set_passes = malloc(out_bytes(&p));
+		if (err == ANISO_OK && one && passes && set_passes) {
 			e1 = aniso_sum_ex(ctx, &p.shape, &options, p.xt, p.yt, p.bt, p.gammat, one);
 			e2 = aniso_sum_ex(capped, &p.shape, &options, p.xt, p.yt, p.bt, p.gammat,
 					  passes);
+			e3 = aniso_multi_sum(capped_set, &p.shape, &options, p.xt, p.yt, p.bt,
+					     p.gammat, set_passes);
 		}
 		if (!tap_ok(e1 == ANISO_OK && e2 == ANISO_OK &&
 				    memcmp(one, passes, out_bytes(&p)) == 0,
@@ -231,10 +238,16 @@ static void check_passes(aniso_ctx *ctx, tap_rng *rng)
 			    aniso_reduction_name(c->reduction), c->M, c->N))
 			tap_diag("create: %s; sum: %s", why,
 				 capped ? aniso_ctx_errmsg(capped) : "no context");
+		if (!tap_ok(e1 == ANISO_OK && e3 == ANISO_OK &&
+				    memcmp(one, set_passes, out_bytes(&p)) == 0,
+			    "  and on two devices under the cap, in passes of theirs"))
+			tap_diag("%s", capped_set ? aniso_multi_errmsg(capped_set) : why);
+		free(set_passes);
 		free(passes);
 		free(one);
 		problem_free(&p);
 	}
+	aniso_multi_free(capped_set);
 	aniso_ctx_free(capped);
 }
 
@@ -388,7 +401,7 @@ int main(void)
 			     info[1].name);
 		return tap_done();
 	}
-	tap_plan((int)(3 * CASES + 2 + 2 + 4 + 3 + 6));
+	tap_plan((int)(3 * CASES + 2 + 4 + 4 + 3 + 6));
 	tap_rng_seed(&rng, tap_seed_from_env());
 	err = aniso_ctx_create_on("0", &ctx, why, sizeof(why));
 	if (err == ANISO_OK)
