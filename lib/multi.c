@@ -460,8 +460,9 @@ static int multi_sum(aniso_multi *m, const aniso_shape *s, const struct aniso_fo
 		if (weight(m, k) > weight(m, best))
 			best = k;
 	}
-	if (s->M >= m->count * MIN_ROWS_PER_DEVICE) {
-		/* Rows: each device's rows are final where it ran. */
+	if (m->count == 1 || s->M >= m->count * MIN_ROWS_PER_DEVICE) {
+		/* Rows: each device's rows are final where it ran (one
+		 * device: the whole sum, as aniso_sum_ex runs it). */
 		split(m, s->M, ROW_ALIGN, first);
 		for (k = 0; k < m->count; ++k) {
 			set_piece(&jobs[k], s, L, first[k], first[k + 1], 0, blocks, x, y, b, gamma);
