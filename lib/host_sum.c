@@ -289,6 +289,18 @@ static void plan_passes(const aniso_ctx *ctx, const aniso_shape *s, const struct
 	if (fixed_gamma >= budget || fixed_gamma > max_alloc)
 		return;
 	budget -= fixed_gamma;
+	/* Everything at once when it fits: one pass, as before any cut. */
+	row_i = (cl_ulong)(s->D + K_i) * elem +
+		(partials_only ? blocks * part : s->E * elem + (blocks > 1 ? blocks * part : 0));
+	widest_i = (cl_ulong)max3(s->D, K_i, partials_only || blocks > 1 ? blocks * part / elem
+									  : s->E) * elem;
+	if ((cl_ulong)s->N * row_j + (cl_ulong)s->M * row_i <= budget &&
+	    (cl_ulong)s->N * widest_j <= max_alloc && (cl_ulong)s->M * widest_i <= max_alloc) {
+		p->rows = s->M;
+		p->blocks = blocks;
+		return;
+	}
+	/* Else each side gets half, unless one side fits whole in its half. */
 	if ((cl_ulong)s->N * row_j <= budget / 2 && (cl_ulong)s->N * widest_j <= max_alloc) {
 		q = blocks;
 	} else {
