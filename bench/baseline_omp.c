@@ -116,7 +116,17 @@ int baseline_omp_prepare(const aniso_shape *shape, const void *x,
 	if (!job)
 		goto fail;
 	job->shape = *shape;
-	job->kind = shape->K == 1 ? BL_ISO : shape->K == shape->D ? BL_DIAG : BL_FULL;
+	switch (aniso_metric_of(shape->K, shape->D)) {
+	case ANISO_METRIC_ISO:
+		job->kind = BL_ISO;
+		break;
+	case ANISO_METRIC_DIAG:
+		job->kind = BL_DIAG;
+		break;
+	default:
+		job->kind = BL_FULL;
+		break;
+	}
 	job->x = x;
 	job->gamma = gamma;
 	job->yt = transpose(y, shape->N, shape->D, size);

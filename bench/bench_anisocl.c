@@ -19,7 +19,9 @@
  *   memory    peak resident memory for M = N = 1e6
  *   grad      (not in the default list) each gradient (wrt x, y, b, gamma)
  *             next to the forward sum of the same square problem, on
- *             device arrays, alternating within each round
+ *             device arrays, alternating within each round; with
+ *             --reduction logsumexp (or both) the same for logsumexp,
+ *             its gradients next to its own forward sum
  *
  * --reduction logsumexp times the square section's cases with
  * ANISO_REDUCTION_LOGSUMEXP (impl "anisocl_logsumexp"); --reduction both
@@ -1243,11 +1245,17 @@ static int self_path(char *buf, size_t size, const char *argv0)
  */
 #define GRAD_IMPLS 5
 
-static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape *s)
+static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape *s,
+		      aniso_reduction reduction)
 {
-	static const char *const impls[GRAD_IMPLS] = {"anisocl-sum", "anisocl-grad-x",
-						      "anisocl-grad-y", "anisocl-grad-b",
-						      "anisocl-grad-gamma"};
+	static const char *const sum_impls[GRAD_IMPLS] = {"anisocl-sum", "anisocl-grad-x",
+							  "anisocl-grad-y", "anisocl-grad-b",
+							  "anisocl-grad-gamma"};
+	static const char *const lse_impls[GRAD_IMPLS] = {
+		"anisocl-logsumexp", "anisocl-logsumexp-grad-x", "anisocl-logsumexp-grad-y",
+		"anisocl-logsumexp-grad-b", "anisocl-logsumexp-grad-gamma"};
+	const char *const *impls = reduction == ANISO_REDUCTION_LOGSUMEXP ? lse_impls : sum_impls;
+	aniso_options options;
 	struct bench_data data;
 	aniso_array *x = NULL, *y = NULL, *b = NULL, *g = NULL, *out[GRAD_IMPLS] = {NULL};
 	size_t rows[GRAD_IMPLS] = {s->M, s->M, s->N, s->N, s->gamma_rows};
@@ -1257,6 +1265,8 @@ static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape
 	int reps = o->reps < 64 ? o->reps : 64, err = 0, r, k;
 	char note[128];
 
+	aniso_options_init(&options);
+	options.reduction = reduction;
 	if (bench_data_make(&data, s, SEED))
 		return;
 	err = aniso_array_create(ctx, s->dtype, s->M, s->D, data.x, &x) ||
@@ -1270,9 +1280,10 @@ static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape
 		for (k = 0; !err && k < GRAD_IMPLS; ++k) {
 			double t0 = bench_now();
 
-			err = k == 0 ? aniso_sum_arrays(ctx, x, y, b, g, s->gamma_var, out[0])
-				     : aniso_grad_arrays(ctx, NULL, (aniso_wrt)(k - 1), x, y, b, g,
-							 s->gamma_var, b, out[k]);
+			err = k == 0 ? aniso_sum_arrays_ex(ctx, &options, x, y, b, g, s->gamma_var,
+							   out[0])
+				     : aniso_grad_arrays(ctx, &options, (aniso_wrt)(k - 1), x, y, b,
+							 g, s->gamma_var, b, out[k]);
 			if (r >= 0)
 				times[k][r] = bench_now() - t0;
 		}
@@ -1284,8 +1295,8 @@ static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape
 		for (k = 0; k < GRAD_IMPLS; ++k)
 			bench_stats_of(times[k], reps, &st[k]);
 		for (k = 0; k < GRAD_IMPLS; ++k) {
-			snprintf(note, sizeof(note), "%.2fx the sum's pairs/s, same rounds",
-				 st[0].median / st[k].median);
+			snprintf(note, sizeof(note), "%.2fx the %s's pairs/s, same rounds",
+				 st[0].median / st[k].median, aniso_reduction_name(reduction));
 			csv_row("grad", impls[k], s, &st[k], "ok", note);
 		}
 	}
@@ -1320,7 +1331,11 @@ static void section_grad(aniso_ctx *ctx, const struct options *o)
 							dt ? "f64" : "f32",
 							bench_var_name((aniso_gamma_var)var),
 							bench_kind_name((enum bench_kind)kind), D, M);
-						grad_case(ctx, o, &s);
+						if (o->reductions & 1u)
+							grad_case(ctx, o, &s, ANISO_REDUCTION_SUM);
+						if (o->reductions & 2u)
+							grad_case(ctx, o, &s,
+								  ANISO_REDUCTION_LOGSUMEXP);
 					}
 			}
 	}

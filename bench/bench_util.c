@@ -36,10 +36,10 @@ void bench_stats_of(double *t, int n, struct bench_stats *st)
 
 enum bench_kind bench_kind_of(size_t K, size_t D)
 {
-	/* D = 1 makes all three alike; call it isotropic. */
-	if (K == 1)
-		return BENCH_ISO;
-	return K == D ? BENCH_DIAG : BENCH_FULL;
+	const aniso_metric metric = aniso_metric_of(K, D);
+
+	return metric == ANISO_METRIC_ISO ? BENCH_ISO : metric == ANISO_METRIC_DIAG ? BENCH_DIAG
+										   : BENCH_FULL;
 }
 
 size_t bench_k_of(enum bench_kind kind, size_t D)

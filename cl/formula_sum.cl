@@ -4,8 +4,11 @@
  * knowing which one it runs.  A formula file defines:
  *   OUT_COLS            numbers per row of the result
  *   UNROLL_OUT          the unroll pragma for loops over them
- *   FORMULA_ROW_WEIGHTS 1 when each row carries E weights a_i (a kernel
- *                       argument after `partial`), else 0
+ *   ROW_COLS            weights per row (a kernel argument after
+ *                       `partial` when > 0), UNROLL_ROW for loops over them
+ *   TERM_COLS           weights per term (the `b` argument), UNROLL_TERM
+ *   FORMULA_IS_GRADIENT 1 for the gradients (grad_weight.cl), which add
+ *                       into the sum reduction's chunk themselves
  *   ACCUMULATE_PAIR(NAME, METRIC, FOLD)  a function NAME adding one pair's
  *                       terms (VW rows against one j) into the chunk (struct
  *                       chunk_acc of the reduction file), with the metric
@@ -20,7 +23,10 @@
  */
 #define OUT_COLS E
 #define UNROLL_OUT UNROLL_E
-#define FORMULA_ROW_WEIGHTS 0
+#define ROW_COLS 0
+#define TERM_COLS E
+#define UNROLL_TERM UNROLL_E
+#define FORMULA_IS_GRADIENT 0
 
 #define ACCUMULATE_PAIR(NAME, METRIC, FOLD)                                    \
 	inline void NAME(const realv xi[D], const real yj[D], GAMMA_PARAM,     \

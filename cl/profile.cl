@@ -65,6 +65,23 @@ inline realv log_radial_weight(realv q)
 #error "PROFILE must be one of PROFILE_GAUSSIAN, _LAPLACE, _CAUCHY, _IMQ"
 #endif
 }
+/* d/dq log f(q), for the gradients of logsumexp (grad_weight.cl), at
+ * max(q, 0) like the value; Laplace's -1 / (2 sqrt q) is 0 at q = 0, the
+ * choice radial_derivative makes (see above). */
+inline realv log_radial_slope(realv q)
+{
+#if PROFILE == PROFILE_GAUSSIAN
+	return (realv)-1;
+#elif PROFILE == PROFILE_LAPLACE
+	const realv r = sqrt(NOT_BELOW_ZERO(q));
+
+	return SELECT((realv)(-(real)0.5) / r, (realv)0, r == (realv)0);
+#elif PROFILE == PROFILE_CAUCHY
+	return (realv)-1 / ((realv)1 + NOT_BELOW_ZERO(q));
+#else
+	return (realv)(-(real)0.5) / ((realv)1 + NOT_BELOW_ZERO(q));
+#endif
+}
 #elif PROFILE == PROFILE_GAUSSIAN
 #define Q_SCALE LOG2E_R
 inline realv radial_weight(realv s)

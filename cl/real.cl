@@ -58,18 +58,23 @@ typedef CAT(REAL_NAME, VW) realv;
 #define ANY(c) any(c)
 #endif
 
-/* Neumaier's compensated addition, for the reductions' running sums.
+/* Neumaier's compensated addition, for the reductions' running sums (one
+ * lane per row: compensated_add) and their block merges (one number:
+ * compensated_add_one); one body, SEL the select of its type.
  * Compensation is skipped when the sum is not finite, so Inf stays Inf
  * instead of becoming Inf - Inf = NaN. */
-inline realv compensated_add(realv sum, realv *compensation, realv value)
-{
-	realv t = sum + value;
-	realv lost = SELECT((value - t) + sum, (sum - t) + value,
-			    fabs(sum) >= fabs(value));
-
-	*compensation += SELECT((realv)0, lost, isfinite(t));
-	return t;
-}
+#define COMPENSATED_ADD(NAME, T, SEL)                                          \
+	inline T NAME(T sum, T *compensation, T value)                         \
+	{                                                                      \
+		T t = sum + value;                                             \
+		T lost = SEL((value - t) + sum, (sum - t) + value,              \
+			     fabs(sum) >= fabs(value));                         \
+		*compensation += SEL((T)0, lost, isfinite(t));                 \
+		return t;                                                      \
+	}
+#define SELECT_ONE(a, b, c) ((c) ? (b) : (a))
+COMPENSATED_ADD(compensated_add, realv, SELECT)
+COMPENSATED_ADD(compensated_add_one, real, SELECT_ONE)
 
 /* A gamma number: per lane when gamma varies with i, else shared. */
 #if GAMMA_VAR == GAMMA_PER_I

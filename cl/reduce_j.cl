@@ -6,15 +6,17 @@
  *
  * It loops and merges, never knowing what it computes.  The program holds,
  * before this file:
- *  - one formula file (cl/formula_sum.cl, cl/formula_grad_point.cl,
- *    cl/formula_grad_metric.cl): the result's width OUT_COLS, whether rows
- *    carry weights a_i, and the pair function ACCUMULATE_PAIR;
+ *  - one formula file (cl/formula_sum.cl, or a gradient's
+ *    cl/formula_grad_*.cl after cl/grad_weight.cl): the result's width
+ *    OUT_COLS, the weights that rows and terms carry (ROW_COLS, TERM_COLS)
+ *    and the pair function ACCUMULATE_PAIR;
  *  - one reduction file (cl/reduce_sum.cl, cl/reduce_lse.cl): the
  *    accumulator (struct acc), a chunk's (struct chunk_acc), how a pair's
  *    value folds into a chunk (fold_pair, which the sum formula calls), how
  *    a chunk goes into the accumulator, and how block partials merge
  *    (struct merge), each partial being PARTIAL_WIDTH numbers.
- * The gradients are sums (reduce_sum.cl); logsumexp has the sum formula.
+ * The gradients are sums (reduce_sum.cl) of whichever reduction they
+ * differentiate; logsumexp has the sum formula.
  *
  * Launch: one dimension of i_groups * j_blocks groups of WG work-items;
  * group g takes i-group g % i_groups and j-block g / i_groups, and each
@@ -81,9 +83,10 @@ inline void load_rows(__global const real *restrict x, ulong i0, ulong M,
 #define SCALE_METRIC 1
 #endif
 
-/* The rows' own weights a_i, for formulas that have them: passed to the
- * pair function after b_j, and read by the kernel from its last argument. */
-#if FORMULA_ROW_WEIGHTS
+/* The rows' own weights (ROW_COLS numbers), for formulas that have them:
+ * passed to the pair function after the term's, and read by the kernel
+ * from its last argument. */
+#if ROW_COLS > 0
 #define ROW_WEIGHTS_ARGS ai,
 #define ROW_WEIGHTS_KERNEL_PARAM , __global const real *restrict a
 #else
@@ -158,11 +161,11 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 	do {                                                                   \
 		chunk_start(&acc, &(chunk));                                   \
 		for (ulong j_ = (first); j_ < (last); ++j_) {                  \
-			real yj[D], bj[E];                                     \
+			real yj[D], bj[TERM_COLS];                             \
 			UNROLL_D for (int k_ = 0; k_ < D; ++k_)                \
 				yj[k_] = (y_src)[j_ * D + k_];                 \
-			UNROLL_E for (int e_ = 0; e_ < E; ++e_)                \
-				bj[e_] = (b_src)[j_ * E + e_];                 \
+			UNROLL_TERM for (int e_ = 0; e_ < TERM_COLS; ++e_)     \
+				bj[e_] = (b_src)[j_ * TERM_COLS + e_];         \
 			LOAD_GAMMA_J(g_src, j_);                               \
 			PAIR(xi, yj, GAMMA_ARGS, bj, ROW_WEIGHTS_ARGS &(chunk)); \
 		}                                                              \
@@ -214,8 +217,8 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	const ulong j_end = min(j_begin + j_block_len, N);
 	realv xi[D];
 	struct acc acc;
-#if FORMULA_ROW_WEIGHTS
-	realv ai[E];
+#if ROW_COLS > 0
+	realv ai[ROW_COLS];
 #endif
 #if !GAMMA_IN_GLOBAL
 	gammav g[K];
@@ -232,7 +235,7 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	/* GPUs: the group stages a tile of y_j, b_j (and gamma_j) in local
 	 * memory with coalesced loads; work-items then read broadcasts. */
 	__local real y_tile[WG * D];
-	__local real b_tile[WG * E];
+	__local real b_tile[WG * TERM_COLS];
 #if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
 	__local real g_tile[WG * K];
 #endif
@@ -244,8 +247,8 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 #else
 	load_rows(x, i0, M, xi);
 #endif
-#if FORMULA_ROW_WEIGHTS
-	LOAD_LANES(a, E, UNROLL_E, i0, M, (real)1, ai);
+#if ROW_COLS > 0
+	LOAD_LANES(a, ROW_COLS, UNROLL_ROW, i0, M, (real)1, ai);
 #endif
 	acc_init(&acc);
 
@@ -260,8 +263,8 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 
 		for (uint q = lid; q < tile_len * D; q += WG)
 			y_tile[q] = y[t0 * D + q];
-		for (uint q = lid; q < tile_len * E; q += WG)
-			b_tile[q] = b[t0 * E + q];
+		for (uint q = lid; q < tile_len * TERM_COLS; q += WG)
+			b_tile[q] = b[t0 * TERM_COLS + q];
 #if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
 		for (uint q = lid; q < tile_len * K; q += WG)
 			g_tile[q] = gamma[t0 * K + q];

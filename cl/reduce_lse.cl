@@ -164,16 +164,9 @@ inline void merge_add(struct merge *m, __global const real *restrict partial)
 	const real pm = partial[0], ps = partial[1], top = fmax(m->m, pm);
 	const real r_old = m->m == top ? (real)1 : exp(m->m - top);
 	const real r_new = pm == top ? (real)1 : exp(pm - top);
-	const real value = ps * r_new;
-	real t;
 
-	m->s *= r_old;
 	m->compensation *= r_old;
-	t = m->s + value;
-	if (isfinite(t))
-		m->compensation += fabs(m->s) >= fabs(value) ? (m->s - t) + value
-							     : (value - t) + m->s;
-	m->s = t;
+	m->s = compensated_add_one(m->s * r_old, &m->compensation, ps * r_new);
 	m->m = top;
 }
 

@@ -37,7 +37,7 @@ inline void chunk_start(const struct acc *a, struct chunk_acc *c)
 
 /* One pair of the sum formula (OUT_COLS = E); s is Q_SCALE * q.  The
  * gradient formulas add into the chunk themselves. */
-#if OUT_COLS == E
+#if !FORMULA_IS_GRADIENT
 inline void fold_pair(realv s, const real bj[E], struct chunk_acc *c)
 {
 	const realv w = radial_weight(s);
@@ -92,13 +92,7 @@ inline void merge_init(struct merge *m)
 
 inline void merge_add(struct merge *m, __global const real *restrict partial)
 {
-	const real value = partial[0];
-	const real t = m->sum + value;
-
-	if (isfinite(t))
-		m->compensation += fabs(m->sum) >= fabs(value) ? (m->sum - t) + value
-							       : (value - t) + m->sum;
-	m->sum = t;
+	m->sum = compensated_add_one(m->sum, &m->compensation, partial[0]);
 }
 
 inline real merge_final(const struct merge *m)

@@ -18,10 +18,10 @@
 static const char grad_usage[] =
 	"Usage: anisocl grad -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -a A.npy\n"
 	"                    --wrt x|y|b|gamma -o OUT.npy [--gamma-var fixed|i|j]\n"
-	"                    [--kernel F] [--reduction sum] [--dtype f32|f64]\n"
+	"                    [--kernel F] [--reduction sum|logsumexp] [--dtype f32|f64]\n"
 	"                    [--device D] [--quiet]\n"
-	"  the gradient of L = sum_ie a_ie out_ie, out_i = sum_j f(q_ij) b_j (as\n"
-	"  `anisocl sum`), with respect to x, y, b or gamma\n"
+	"  the gradient of L = sum_ie a_ie out_ie, out as `anisocl sum` computes it\n"
+	"  (--kernel, --reduction), with respect to x, y, b or gamma\n"
 	"  -x, -y, -b, -g as for `anisocl sum` (same shapes and gamma rules)\n"
 	"  -a A.npy       the cotangent, shape (M, E), or (M,) when E = 1\n"
 	"  --wrt W        x, y, b or gamma\n"
@@ -32,7 +32,6 @@ static const char grad_usage[] =
 	"                 (rows = M) or per j (rows = N)\n"
 	CLI_KERNEL_HELP
 	CLI_REDUCTION_HELP
-	"                 (gradients of logsumexp are not computed yet: refused)\n"
 	"                 (laplace at q = 0, x_i = y_j: the pair adds 0 to the\n"
 	"                 gradients with respect to x, y and gamma)\n"
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"

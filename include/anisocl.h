@@ -118,6 +118,24 @@ typedef enum {
 	ANISO_GAMMA_PER_J = 2  /* gamma has N rows: one per y_j   */
 } aniso_gamma_var;
 
+/*
+ * What a gamma row of K numbers means for dimension D: K = 1 isotropic
+ * (gamma Id), K = D diagonal, K = D*D the full matrix, row-major; with
+ * D = 1 all three coincide and count as isotropic.  Any other K is
+ * ANISO_METRIC_INVALID (ANISO_ERR_BAD_K for a sum).  The rule the library
+ * applies, for callers that label or dispatch on it.
+ */
+typedef enum {
+	ANISO_METRIC_INVALID = -1,
+	ANISO_METRIC_ISO = 0,
+	ANISO_METRIC_DIAG = 1,
+	ANISO_METRIC_FULL = 2
+} aniso_metric;
+
+ANISO_API aniso_metric aniso_metric_of(size_t K, size_t D);
+/* "iso", "diag", "full"; NULL for ANISO_METRIC_INVALID. */
+ANISO_API const char *aniso_metric_name(aniso_metric metric);
+
 /* ------------------------------------------------------------------ */
 /* Context                                                             */
 /* ------------------------------------------------------------------ */
@@ -467,6 +485,23 @@ ANISO_API int aniso_solve(aniso_ctx *ctx, const aniso_shape *shape,
  *                    over j for per-i gamma, over i for per-j gamma, over
  *                    every pair for a fixed gamma.
  *
+ * With options->reduction = ANISO_REDUCTION_LOGSUMEXP, out_ie =
+ * log sum_j f(q_ij) exp(b_je), and each pair weighs by the softmax weight
+ * p_ije = exp(log f(q_ij) + b_je - out_ie), in [0, 1]:
+ *
+ *   c_ij = sum_e a_ie p_ije  and  f'(q) replaced by (log f)'(q) above
+ *                    (-1, -1/(2 sqrt q), -1/(1 + q), -1/(2 (1 + q)) for
+ *                    the four profiles), for x, y and gamma;
+ *   ANISO_WRT_B      grad N x E:  sum_i  a_ie p_ije.
+ *
+ * The call first computes out (the logsumexp itself, on the device), then
+ * forms each p_ije from its exponent, b_je - out_ie added first: never as
+ * f exp(b) / exp(out), so large |b| stays finite.  Its accuracy is then
+ * relative to sum |term| (1 + |log f| + |b_je| + |out_ie|): the exponent's
+ * inputs are known to their own rounding.  An out_ie of -Inf (every term
+ * of (i, e) is 0) adds nothing; an infinite or NaN b gives NaN where it
+ * weighs.
+ *
  * Every sum runs on the device through the same compensated, fixed-order
  * reduction as aniso_sum (a sum over i swaps the roles of x and y), so
  * results are bitwise reproducible run to run and as accurate: float64
@@ -495,8 +530,11 @@ ANISO_API int aniso_solve(aniso_ctx *ctx, const aniso_shape *shape,
  * largest allocation, together within half its memory) is refused with
  * ANISO_ERR_TOO_LARGE, naming the array.
  *
- * Programs: one per (wrt, mode, profile, dtype, D, E) on first use, like a
- * sum; a fixed gamma's row sum reuses that program's combine kernel.
+ * Programs: one per (wrt, mode, profile, reduction, dtype, D, E) on first
+ * use, like a sum (logsumexp also uses its forward sum's); a fixed gamma's
+ * row sum reuses that program's combine kernel.  Scratch device memory:
+ * the gradient's own O((M + N)(D + E + K)), plus for logsumexp out and
+ * both sides' weights packed, M E + 2 (M + N) E numbers.
  */
 typedef enum {
 	ANISO_WRT_X = 0,
@@ -513,7 +551,7 @@ ANISO_API const char *aniso_wrt_name(aniso_wrt wrt);
 ANISO_API int aniso_wrt_from_name(const char *name, aniso_wrt *wrt);
 
 /* On host arrays: shape as for aniso_sum, a is M x E, grad as above.
- * options NULL: the Gaussian. */
+ * options NULL: the Gaussian, the sum reduction. */
 ANISO_API int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape,
 			 const aniso_options *options, aniso_wrt wrt,
 			 const void *x, const void *y, const void *b,

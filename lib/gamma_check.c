@@ -62,6 +62,7 @@ int aniso_gamma_check(aniso_dtype dtype, size_t D, size_t K, size_t rows,
 		      const void *gamma, size_t *first_bad_row)
 {
 	double *row = NULL, *work = NULL;
+	aniso_metric metric;
 	size_t r, k;
 	int err = ANISO_OK, ok = 1;
 
@@ -73,11 +74,12 @@ int aniso_gamma_check(aniso_dtype dtype, size_t D, size_t K, size_t rows,
 		return ANISO_ERR_BAD_DTYPE;
 	if (D == 0)
 		return ANISO_ERR_BAD_DIM;
-	if (K != 1 && K != D && (D > 65535 || K != D * D))
+	metric = aniso_metric_of(K, D);
+	if (metric == ANISO_METRIC_INVALID)
 		return ANISO_ERR_BAD_K;
 	row = malloc(K * sizeof(*row));
-	work = K == D * D && D > 1 ? malloc(K * sizeof(*work)) : NULL;
-	if (!row || (K == D * D && D > 1 && !work)) {
+	work = metric == ANISO_METRIC_FULL ? malloc(K * sizeof(*work)) : NULL;
+	if (!row || (metric == ANISO_METRIC_FULL && !work)) {
 		err = ANISO_ERR_NO_MEMORY;
 		goto out;
 	}
@@ -85,7 +87,7 @@ int aniso_gamma_check(aniso_dtype dtype, size_t D, size_t K, size_t rows,
 		for (k = 0; k < K; ++k)
 			row[k] = dtype == ANISO_FLOAT64 ? ((const double *)gamma)[r * K + k]
 							: ((const float *)gamma)[r * K + k];
-		if (K == D * D && D > 1) {
+		if (metric == ANISO_METRIC_FULL) {
 			ok = symmetric_part_is_psd(row, D, work);
 		} else {
 			for (k = 0; k < K; ++k)

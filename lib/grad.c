@@ -10,6 +10,12 @@
  *   wrt gamma, per j   rows y, terms x, formula grad_metric
  *   wrt gamma, fixed   as per i, then the rows added in row order
  *
+ * The gradients of logsumexp run the forward sum first (out, M x E), then
+ * pack each side's weights into (u, v) pairs so that a pair's softmax
+ * weight is the same expression whichever side is the row
+ * (cl/grad_weight.cl): i side (a, -out), j side (1, b).  wrt b uses
+ * formula grad_weight (rows y, terms x).
+ *
  * Swapping turns per-j gamma into per-row gamma and d into -d: the
  * quadratic form and d d^T are even in d, (G + G^T) d is odd, which is the
  * sign that dL/dy has.  So the skeleton needs no notion of "over i".
@@ -45,6 +51,7 @@ int aniso_wrt_from_name(const char *name, aniso_wrt *wrt)
 
 /* The reduction that computes one gradient. */
 struct grad_plan {
+	aniso_shape caller; /* the caller's shape                     */
 	aniso_shape shape; /* as the kernel sees it: M rows, N terms */
 	struct aniso_formula formula;
 	int swap;          /* rows are y (and terms x)                */
@@ -70,21 +77,13 @@ static int grad_plan_make(aniso_ctx *ctx, const aniso_shape *s, const struct ani
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
 				     "wrt is %d: expected ANISO_WRT_X (0), _Y (1), _B (2) or _GAMMA (3)",
 				     (int)wrt);
-	/* The pair terms of a logsumexp gradient are softmax weights
-	 * exp(b_je - out_ie), which need the forward result on the rows and
-	 * the terms side at once: not built yet, so refused, not guessed. */
-	if (f->reduction != ANISO_REDUCTION_SUM)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
-				     "options->reduction is %s: gradients are computed for the sum "
-				     "reduction only in this version; expected ANISO_REDUCTION_SUM",
-				     aniso_reduction_name(f->reduction));
 	if (wrt == ANISO_WRT_GAMMA && s->K > ANISO_MAX_GRAD_GAMMA_K)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
 				     "shape->K is %zu: the gradient with respect to gamma takes at most "
 				     "ANISO_MAX_GRAD_GAMMA_K = %d numbers per gamma row (a full gamma up to "
 				     "D = 32)",
 				     s->K, ANISO_MAX_GRAD_GAMMA_K);
-	g->shape = *s;
+	g->caller = g->shape = *s;
 	g->formula = *f;
 	g->swap = wrt == ANISO_WRT_Y || wrt == ANISO_WRT_B ||
 		  (wrt == ANISO_WRT_GAMMA && s->gamma_var == ANISO_GAMMA_PER_J);
@@ -99,7 +98,8 @@ static int grad_plan_make(aniso_ctx *ctx, const aniso_shape *s, const struct ani
 		g->formula.id = ANISO_FORMULA_GRAD_POINT;
 		break;
 	case ANISO_WRT_B:
-		g->formula.id = ANISO_FORMULA_SUM;
+		g->formula.id = f->reduction == ANISO_REDUCTION_LOGSUMEXP ? ANISO_FORMULA_GRAD_WEIGHT
+									  : ANISO_FORMULA_SUM;
 		break;
 	default:
 		g->formula.id = ANISO_FORMULA_GRAD_METRIC;
@@ -111,16 +111,72 @@ static int grad_plan_make(aniso_ctx *ctx, const aniso_shape *s, const struct ani
 	return ANISO_OK;
 }
 
+static int is_softmax(const struct grad_plan *g)
+{
+	return g->formula.reduction == ANISO_REDUCTION_LOGSUMEXP;
+}
+
+/* Bytes of the logsumexp's forward result and of its two packed sides. */
+static void softmax_bytes(const struct grad_plan *g, size_t *forward, size_t *pack_i,
+			  size_t *pack_j)
+{
+	const size_t row = g->caller.E * aniso_dtype_size(g->caller.dtype);
+
+	*forward = *pack_i = *pack_j = 0;
+	if (!is_softmax(g))
+		return;
+	*forward = g->caller.M * row;
+	*pack_i = 2 * *forward;
+	*pack_j = 2 * g->caller.N * row;
+}
+
+/* The logsumexp's out (M x E), then its i side (a, -out) and j side
+ * (1, b) packed for the gradient's program. */
+static int softmax_sides(aniso_ctx *ctx, const struct grad_plan *g, cl_mem x, cl_mem y,
+			 cl_mem b, cl_mem gamma, cl_mem a, cl_mem *pack_i, cl_mem *pack_j)
+{
+	struct aniso_formula forward = g->formula;
+	size_t forward_bytes, pack_i_bytes, pack_j_bytes;
+	cl_mem out;
+	int err;
+
+	forward.id = ANISO_FORMULA_SUM;
+	softmax_bytes(g, &forward_bytes, &pack_i_bytes, &pack_j_bytes);
+	if ((err = aniso_scratch_get(ctx, SCRATCH_FORWARD, forward_bytes, &out)) != ANISO_OK ||
+	    (err = aniso_scratch_get(ctx, SCRATCH_PACK_I, pack_i_bytes, pack_i)) != ANISO_OK ||
+	    (err = aniso_scratch_get(ctx, SCRATCH_PACK_J, pack_j_bytes, pack_j)) != ANISO_OK)
+		goto out;
+	err = aniso_reduce_buffers(ctx, &g->caller, &forward, x, y, b, gamma, NULL, out);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_pack_softmax_buffers(ctx, &g->shape, &g->formula, g->caller.M, a, out, -1.0,
+					 *pack_i);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_pack_softmax_buffers(ctx, &g->shape, &g->formula, g->caller.N, NULL, b, 1.0,
+					 *pack_j);
+out:
+	return err;
+}
+
 /* Run a planned gradient on device buffers (in the caller's roles: x is
  * M x D, a is M x E, ...); M > 0 and N > 0. */
 static int grad_buffers(aniso_ctx *ctx, const struct grad_plan *g, cl_mem x, cl_mem y,
 			cl_mem b, cl_mem gamma, cl_mem a, cl_mem grad)
 {
 	cl_mem rows = g->swap ? y : x, terms = g->swap ? x : y;
-	cl_mem term_weights = g->swap ? a : b, row_weights = g->swap ? b : a;
+	cl_mem i_side = a, j_side = b;
+	cl_mem term_weights, row_weights;
 	cl_mem per_row = grad;
 	int err;
 
+	if (is_softmax(g)) {
+		err = softmax_sides(ctx, g, x, y, b, gamma, a, &i_side, &j_side);
+		if (err != ANISO_OK)
+			goto out;
+	}
+	term_weights = g->swap ? i_side : j_side;
+	row_weights = g->swap ? j_side : i_side;
 	if (g->formula.id == ANISO_FORMULA_SUM)
 		row_weights = NULL;
 	if (g->sum_rows) {
@@ -168,11 +224,13 @@ static int check_fits(aniso_ctx *ctx, const struct grad_plan *g, const struct an
 	const size_t per_row = g->sum_rows ? g->shape.M * g->grad_cols *
 						     aniso_dtype_size(g->shape.dtype)
 					   : 0;
-	const char *names[] = {"x", "y", "b", "gamma", "a", "grad", "the per-row gradient"};
-	const size_t sizes[] = {in->x, in->y, in->b, in->gamma, a_bytes, grad_bytes, per_row};
+	const char *names[] = {"x", "y", "b", "gamma", "a", "grad", "the per-row gradient",
+			       "the logsumexp", "its packed i side", "its packed j side"};
+	size_t sizes[] = {in->x, in->y, in->b, in->gamma, a_bytes, grad_bytes, per_row, 0, 0, 0};
 	unsigned long long total = 0;
 	size_t k;
 
+	softmax_bytes(g, &sizes[7], &sizes[8], &sizes[9]);
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); ++k) {
 		if (sizes[k] > ctx->caps.max_alloc_bytes)
 			return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,

@@ -274,7 +274,7 @@ static void plan_passes(const aniso_ctx *ctx, const aniso_shape *s, const struct
 			size_t j_block_len, int partials_only, struct passes *p)
 {
 	const size_t elem = aniso_dtype_size(s->dtype);
-	const size_t part = s->E * aniso_reduction_partial_width(f->reduction) * elem;
+	const size_t part = s->E * aniso_formula_partial_width(f) * elem;
 	const size_t blocks = (s->N + j_block_len - 1) / j_block_len;
 	const size_t K_i = s->gamma_var == ANISO_GAMMA_PER_I ? s->K : 0;
 	const size_t K_j = s->gamma_var == ANISO_GAMMA_PER_J ? s->K : 0;
@@ -351,7 +351,7 @@ static int combine_on_device(aniso_ctx *ctx, const aniso_shape *s,
 	int err;
 
 	err = upload(ctx, SCRATCH_PARTIAL, "the block partials", partials,
-		     blocks * out_bytes * aniso_reduction_partial_width(f->reduction), &bp);
+		     blocks * out_bytes * aniso_formula_partial_width(f), &bp);
 	if (err != ANISO_OK)
 		goto out;
 	err = aniso_scratch_get(ctx, SCRATCH_OUT, out_bytes, &bo);
@@ -408,7 +408,7 @@ static int piece_in_passes(aniso_ctx *ctx, const aniso_shape *s, const struct an
 			   const char *y, const char *b, const char *gamma, char *staging)
 {
 	const size_t elem = aniso_dtype_size(s->dtype);
-	const size_t part = s->E * aniso_reduction_partial_width(f->reduction) * elem;
+	const size_t part = s->E * aniso_formula_partial_width(f) * elem;
 	const size_t blocks = (s->N + L - 1) / L;
 	char *partials = NULL;
 	size_t i0, k0, k;
@@ -472,7 +472,7 @@ static int host_piece(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_f
 	const size_t blocks = (s->N + L - 1) / L;
 	const size_t result_bytes = partials_only
 					    ? blocks * s->M * s->E * elem *
-						      aniso_reduction_partial_width(f->reduction)
+						      aniso_formula_partial_width(f)
 					    : s->M * s->E * elem;
 	struct passes p;
 	char *staging = NULL;
@@ -581,8 +581,8 @@ int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *
 		goto out;
 	}
 	err = host_piece(ctx, shape, &formula,
-			 aniso_plan_j_block_len(shape, shape->E, formula.reduction), 0, x, y, b,
-			 gamma, out);
+			 aniso_plan_j_block_len(shape, shape->E, aniso_formula_partial_width(&formula)),
+			 0, x, y, b, gamma, out);
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return err;

@@ -85,10 +85,10 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 
 /* ---- sources.c --------------------------------------------------- */
 
-/* The kernel sources of one program, concatenated (malloc'd). */
-int aniso_program_source(const char *metric_file, const char *formula_file,
-			 const char *reduction_file,
-			 char **source, struct aniso_msg *msg);
+/* The kernel sources of one program (count files of cl/, in order),
+ * concatenated (malloc'd). */
+int aniso_program_source(const char *const names[], size_t count, char **source,
+			 struct aniso_msg *msg);
 
 /* ---- options.c --------------------------------------------------- */
 
@@ -99,7 +99,9 @@ int aniso_program_source(const char *metric_file, const char *formula_file,
 enum aniso_formula_id {
 	ANISO_FORMULA_SUM = 0,        /* E numbers per row              */
 	ANISO_FORMULA_GRAD_POINT = 1, /* D numbers per row; row weights */
-	ANISO_FORMULA_GRAD_METRIC = 2 /* K numbers per row; row weights */
+	ANISO_FORMULA_GRAD_METRIC = 2, /* K numbers per row; row weights */
+	ANISO_FORMULA_GRAD_WEIGHT = 3  /* E numbers per row; row weights;
+					  dL/db of logsumexp only       */
 };
 
 /* What a sum computes beyond its shape, resolved from aniso_options. */
@@ -148,8 +150,7 @@ void aniso_plan_make(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
  * M, N, the result's width, dtype and reduction only, the same on every
  * device, so that pieces of one problem merge to the same bits wherever
  * they ran. */
-size_t aniso_plan_j_block_len(const aniso_shape *shape, size_t out_cols,
-			      aniso_reduction reduction);
+size_t aniso_plan_j_block_len(const aniso_shape *shape, size_t out_cols, size_t partial_width);
 /* Redo the launch layout for the work-group a program was built with (at
  * most the plan's; see aniso_program_get). */
 void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
@@ -157,16 +158,25 @@ void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape 
 /* -D options for a configuration, written into buf. */
 void aniso_config_options(const struct aniso_kernel_config *config,
 			  char *buf, size_t buf_size);
-const char *aniso_metric_file(size_t K, size_t D);
-const char *aniso_formula_file(enum aniso_formula_id id);
+/* The kernel file of a (valid) metric: cl/metric_*.cl (lib/metric.c). */
+const char *aniso_metric_file(aniso_metric metric);
+/* The cl/ files of a configuration's program, in order (each uses what
+ * the ones before it define); returns how many. */
+#define ANISO_MAX_SOURCES 8
+size_t aniso_config_files(const struct aniso_kernel_config *config,
+			  const char *names[ANISO_MAX_SOURCES]);
 /* Numbers per row of a formula's result: E, D or K. */
 size_t aniso_formula_cols(enum aniso_formula_id id, const aniso_shape *shape);
-/* Whether a formula's rows carry weights a (M x E). */
-int aniso_formula_has_row_weights(enum aniso_formula_id id);
-/* The reduction's kernel file, and how many numbers one (block, i, e)
- * partial takes (its PARTIAL_WIDTH). */
-const char *aniso_reduction_file(aniso_reduction reduction);
-size_t aniso_reduction_partial_width(aniso_reduction reduction);
+/* Weights per term (the b argument) and per row (0: none) of a formula:
+ * E, or 2E packed pairs for the gradients of logsumexp. */
+size_t aniso_formula_term_cols(const struct aniso_formula *formula, const aniso_shape *shape);
+size_t aniso_formula_row_cols(const struct aniso_formula *formula, const aniso_shape *shape);
+/* Whether the program has pack_softmax_side (the gradients of logsumexp). */
+int aniso_formula_packs_softmax(const struct aniso_kernel_config *config);
+/* Numbers per (block, i, column) partial (the reduction's PARTIAL_WIDTH). */
+size_t aniso_partial_width(const struct aniso_kernel_config *config);
+/* The same for the programs of a formula (host_sum.c, multi.c). */
+size_t aniso_formula_partial_width(const struct aniso_formula *formula);
 
 /* ---- program_cache.c --------------------------------------------- */
 
@@ -178,6 +188,7 @@ struct aniso_program {
 	cl_program program;
 	cl_kernel partial_kernel;
 	cl_kernel combine_kernel;
+	cl_kernel pack_kernel; /* gradients of logsumexp only, else NULL */
 	struct aniso_program *next;
 };
 
@@ -205,6 +216,21 @@ uint64_t aniso_hash64(const void *data, size_t size, uint64_t seed);
 
 /* ---- context.c / array.c ----------------------------------------- */
 
+enum aniso_scratch_slot {
+	SCRATCH_X,
+	SCRATCH_Y,
+	SCRATCH_B,
+	SCRATCH_GAMMA,
+	SCRATCH_OUT,
+	SCRATCH_PARTIAL,
+	SCRATCH_A,        /* a gradient's cotangent                       */
+	SCRATCH_ROWS,     /* a fixed gamma's gradient, per row, before the sum */
+	SCRATCH_FORWARD,  /* the logsumexp that a gradient differentiates */
+	SCRATCH_PACK_I,   /* its i side, packed (cl/grad_weight.cl)       */
+	SCRATCH_PACK_J,   /* its j side, packed                           */
+	SCRATCH_COUNT
+};
+
 struct aniso_ctx_s {
 	cl_context context;
 	cl_device_id device;
@@ -220,20 +246,10 @@ struct aniso_ctx_s {
 	char *disk_cache_dir;           /* NULL: disk cache off           */
 	int force_strategy;             /* -1: by device type             */
 	/* Scratch for the host-array call and the partial sums: grow-only. */
-	cl_mem scratch[8];
-	size_t scratch_bytes[8];
+	cl_mem scratch[SCRATCH_COUNT];
+	size_t scratch_bytes[SCRATCH_COUNT];
 };
 
-enum aniso_scratch_slot {
-	SCRATCH_X,
-	SCRATCH_Y,
-	SCRATCH_B,
-	SCRATCH_GAMMA,
-	SCRATCH_OUT,
-	SCRATCH_PARTIAL,
-	SCRATCH_A,   /* a gradient's cotangent                       */
-	SCRATCH_ROWS /* a fixed gamma's gradient, per row, before the sum */
-};
 
 struct aniso_array_s {
 	aniso_ctx *ctx;
@@ -316,8 +332,9 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		      const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 		      cl_mem gamma, cl_mem out);
 /* The same for any formula: rows x (M x D), terms y (N x D) with weights
- * b (N x E), row weights a (M x E, for the formulas that have them, else
- * NULL), out M x aniso_formula_cols. */
+ * b (N x aniso_formula_term_cols), row weights a (M x
+ * aniso_formula_row_cols, for the formulas that have them, else NULL), out
+ * M x aniso_formula_cols. */
 int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 			 const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 			 cl_mem gamma, cl_mem a, cl_mem out);
@@ -337,6 +354,13 @@ int aniso_reduce_blocks(aniso_ctx *ctx, const aniso_shape *shape,
 int aniso_sum_rows_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 			   const struct aniso_formula *formula, cl_mem rows,
 			   size_t row_count, size_t cols, cl_mem out);
+/* One side of a logsumexp gradient, packed (cl/grad_weight.cl,
+ * pack_softmax_side) by the program of that gradient (shape, formula):
+ * rows x 2E pairs (u, v) with v = sign * values and u = weights, or 1
+ * where weights is NULL.  Enqueued, not waited for. */
+int aniso_pack_softmax_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+			       const struct aniso_formula *formula, size_t rows, cl_mem weights,
+			       cl_mem values, double sign, cl_mem packed);
 
 
 #endif

@@ -438,9 +438,9 @@ static int multi_sum(aniso_multi *m, const aniso_shape *s, const struct aniso_fo
 		     const char *x, const char *y, const char *b, const char *gamma, void *out)
 {
 	const size_t elem = aniso_dtype_size(s->dtype);
-	const size_t L = aniso_plan_j_block_len(s, s->E, f->reduction);
+	const size_t L = aniso_plan_j_block_len(s, s->E, aniso_formula_partial_width(f));
 	const size_t blocks = (s->N + L - 1) / L;
-	const size_t part = s->E * elem * aniso_reduction_partial_width(f->reduction);
+	const size_t part = s->E * elem * aniso_formula_partial_width(f);
 	struct job *jobs = calloc(m->count, sizeof(*jobs));
 	size_t *first = calloc(m->count + 1, sizeof(*first));
 	char *staging = NULL, *partials = NULL;

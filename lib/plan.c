@@ -31,22 +31,43 @@
 /* Partial sums never take more than this much scratch memory. */
 #define MAX_PARTIAL_BYTES ((size_t)256 << 20)
 
-const char *aniso_metric_file(size_t K, size_t D)
+static int is_gradient(enum aniso_formula_id id)
 {
-	if (K == 1)
-		return "metric_iso.cl";
-	if (K == D)
-		return "metric_diag.cl";
-	return "metric_full.cl";
+	return id != ANISO_FORMULA_SUM;
 }
 
-const char *aniso_formula_file(enum aniso_formula_id id)
+static const char *formula_file(enum aniso_formula_id id)
 {
 	if (id == ANISO_FORMULA_GRAD_POINT)
 		return "formula_grad_point.cl";
 	if (id == ANISO_FORMULA_GRAD_METRIC)
 		return "formula_grad_metric.cl";
+	if (id == ANISO_FORMULA_GRAD_WEIGHT)
+		return "formula_grad_weight.cl";
 	return "formula_sum.cl";
+}
+
+/* The gradients are sums of terms whatever reduction they differentiate
+ * (cl/grad_weight.cl). */
+static aniso_reduction accumulation(const struct aniso_kernel_config *c)
+{
+	return is_gradient(c->formula) ? ANISO_REDUCTION_SUM : c->reduction;
+}
+
+size_t aniso_config_files(const struct aniso_kernel_config *c, const char *names[ANISO_MAX_SOURCES])
+{
+	size_t n = 0;
+
+	names[n++] = "real.cl";
+	names[n++] = aniso_metric_file(aniso_metric_of(c->K, c->D));
+	names[n++] = "profile.cl";
+	if (is_gradient(c->formula))
+		names[n++] = "grad_weight.cl";
+	names[n++] = formula_file(c->formula);
+	names[n++] = accumulation(c) == ANISO_REDUCTION_LOGSUMEXP ? "reduce_lse.cl"
+								  : "reduce_sum.cl";
+	names[n++] = "reduce_j.cl";
+	return n;
 }
 
 size_t aniso_formula_cols(enum aniso_formula_id id, const aniso_shape *shape)
@@ -58,20 +79,38 @@ size_t aniso_formula_cols(enum aniso_formula_id id, const aniso_shape *shape)
 	return shape->E;
 }
 
-int aniso_formula_has_row_weights(enum aniso_formula_id id)
+/* Must agree with TERM_COLS and ROW_COLS of the formula files: the
+ * logsumexp gradients carry (u, v) pairs (cl/grad_weight.cl). */
+size_t aniso_formula_term_cols(const struct aniso_formula *f, const aniso_shape *shape)
 {
-	return id != ANISO_FORMULA_SUM;
+	return is_gradient(f->id) && f->reduction == ANISO_REDUCTION_LOGSUMEXP ? 2 * shape->E
+									       : shape->E;
 }
 
-const char *aniso_reduction_file(aniso_reduction reduction)
+size_t aniso_formula_row_cols(const struct aniso_formula *f, const aniso_shape *shape)
 {
-	return reduction == ANISO_REDUCTION_LOGSUMEXP ? "reduce_lse.cl" : "reduce_sum.cl";
+	return is_gradient(f->id) ? aniso_formula_term_cols(f, shape) : 0;
+}
+
+int aniso_formula_packs_softmax(const struct aniso_kernel_config *c)
+{
+	return is_gradient(c->formula) && c->reduction == ANISO_REDUCTION_LOGSUMEXP;
 }
 
 /* Must agree with PARTIAL_WIDTH in the reduction files. */
-size_t aniso_reduction_partial_width(aniso_reduction reduction)
+size_t aniso_partial_width(const struct aniso_kernel_config *c)
 {
-	return reduction == ANISO_REDUCTION_LOGSUMEXP ? 2 : 1;
+	return accumulation(c) == ANISO_REDUCTION_LOGSUMEXP ? 2 : 1;
+}
+
+size_t aniso_formula_partial_width(const struct aniso_formula *f)
+{
+	struct aniso_kernel_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.formula = f->id;
+	c.reduction = f->reduction;
+	return aniso_partial_width(&c);
 }
 
 static enum aniso_strategy strategy_for(const aniso_ctx *ctx)
@@ -137,9 +176,9 @@ static size_t loop_lanes(const aniso_shape *shape, size_t row_cols, int *gamma_i
 
 /* The largest power of two <= limit that fits the device, at least 1. */
 static size_t tiled_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
-			       int gamma_in_global)
+			       size_t term_cols, int gamma_in_global)
 {
-	size_t per_j = (shape->D + shape->E +
+	size_t per_j = (shape->D + term_cols +
 			(shape->gamma_var == ANISO_GAMMA_PER_J && !gamma_in_global ? shape->K : 0)) *
 		       aniso_dtype_size(shape->dtype);
 	size_t wg = 256;
@@ -174,7 +213,7 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 		 * D = 2 on 2 cores: 16 lanes and 128-term chunks ran 1.4e9
 		 * pairs per CPU-second against 1e8 for one row per work-item. */
 		c->lanes = loop_lanes(shape,
-				      c->out_cols + (aniso_formula_has_row_weights(c->formula) ? shape->E : 0),
+				      c->out_cols + aniso_formula_row_cols(formula, shape),
 				      &c->gamma_in_global);
 		/* With few j per row, large groups keep PoCL's per-group cost
 		 * (about a microsecond) below the work.  Otherwise two
@@ -189,7 +228,8 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 		/* One private gamma of more than a few hundred registers per
 		 * work-item would spill anyway. */
 		c->gamma_in_global = shape->K > PRIVATE_GAMMA_SHARED;
-		c->work_group = tiled_work_group(ctx, shape, c->gamma_in_global);
+		c->work_group = tiled_work_group(ctx, shape, aniso_formula_term_cols(formula, shape),
+						 c->gamma_in_global);
 		c->chunk = c->work_group;
 	}
 	if (c->work_group > ctx->caps.max_work_group_size)
@@ -197,13 +237,12 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	aniso_plan_set_work_group(ctx, shape, plan, c->work_group);
 }
 
-size_t aniso_plan_j_block_len(const aniso_shape *shape, size_t out_cols,
-			      aniso_reduction reduction)
+size_t aniso_plan_j_block_len(const aniso_shape *shape, size_t out_cols, size_t partial_width)
 {
 	const size_t row_groups = (shape->M + NOMINAL_GROUP_ROWS - 1) / NOMINAL_GROUP_ROWS;
 	const size_t max_blocks = (shape->N + J_BLOCK_QUANTUM - 1) / J_BLOCK_QUANTUM;
 	const size_t partial_row_bytes = shape->M * out_cols * aniso_dtype_size(shape->dtype) *
-					 aniso_reduction_partial_width(reduction);
+					 partial_width;
 	size_t j_blocks = row_groups ? (TARGET_GROUPS + row_groups - 1) / row_groups : 1;
 
 	if (j_blocks > max_blocks)
@@ -228,10 +267,10 @@ void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 	plan->i_groups = (shape->M + c->work_group * c->lanes - 1) / (c->work_group * c->lanes);
 	if (plan->j_block_len == 0) {
 		const size_t partial_row_bytes = shape->M * c->out_cols *
-						 aniso_dtype_size(shape->dtype) *
-						 aniso_reduction_partial_width(c->reduction);
+						 aniso_dtype_size(shape->dtype) * aniso_partial_width(c);
 
-		plan->j_block_len = aniso_plan_j_block_len(shape, c->out_cols, c->reduction);
+		plan->j_block_len = aniso_plan_j_block_len(shape, c->out_cols,
+							   aniso_partial_width(c));
 		/* Device arrays cannot be cut into passes: on a device whose
 		 * largest allocation cannot hold the partials, fewer, longer
 		 * blocks (bits of this device's own; host arrays instead run

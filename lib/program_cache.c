@@ -104,11 +104,11 @@ static int compile_program(aniso_ctx *ctx, const struct aniso_kernel_config *con
 	unsigned char *binary = NULL;
 	size_t binary_size = 0;
 	cl_program program = NULL;
+	const char *names[ANISO_MAX_SOURCES];
+	size_t count = aniso_config_files(config, names);
 	int err;
 
-	err = aniso_program_source(aniso_metric_file(config->K, config->D),
-				   aniso_formula_file(config->formula),
-				   aniso_reduction_file(config->reduction), &source, &ctx->msg);
+	err = aniso_program_source(names, count, &source, &ctx->msg);
 	if (err != ANISO_OK)
 		goto out;
 	if (ctx->disk_cache_dir) {
@@ -158,13 +158,15 @@ out:
 /* Release what program_build made, keeping the entry's key. */
 static void program_release(struct aniso_program *p)
 {
+	if (p->pack_kernel)
+		clReleaseKernel(p->pack_kernel);
 	if (p->combine_kernel)
 		clReleaseKernel(p->combine_kernel);
 	if (p->partial_kernel)
 		clReleaseKernel(p->partial_kernel);
 	if (p->program)
 		clReleaseProgram(p->program);
-	p->combine_kernel = p->partial_kernel = NULL;
+	p->pack_kernel = p->combine_kernel = p->partial_kernel = NULL;
 	p->program = NULL;
 }
 
@@ -196,6 +198,11 @@ static int program_build(aniso_ctx *ctx, const struct aniso_kernel_config *confi
 	p->combine_kernel = clCreateKernel(p->program, "combine_partials", &status);
 	if (status != CL_SUCCESS)
 		return aniso_cl_fail(&ctx->msg, "clCreateKernel(combine_partials)", status);
+	if (aniso_formula_packs_softmax(config)) {
+		p->pack_kernel = clCreateKernel(p->program, "pack_softmax_side", &status);
+		if (status != CL_SUCCESS)
+			return aniso_cl_fail(&ctx->msg, "clCreateKernel(pack_softmax_side)", status);
+	}
 	status = clGetKernelWorkGroupInfo(p->partial_kernel, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
 					  sizeof(*allowed), allowed, NULL);
 	if (status != CL_SUCCESS)

@@ -10,9 +10,6 @@
 #include "cl_sources.h"
 #include "internal.h"
 
-/* Order matters: each file uses what the ones before it define. */
-#define SOURCE_COUNT 6
-
 static int read_file(const char *dir, const char *name, char **text,
 		     size_t *size, struct aniso_msg *msg)
 {
@@ -66,23 +63,20 @@ static const struct aniso_cl_source *embedded(const char *name)
 	return NULL;
 }
 
-int aniso_program_source(const char *metric_file, const char *formula_file,
-			 const char *reduction_file,
-			 char **source, struct aniso_msg *msg)
+int aniso_program_source(const char *const names[], size_t count, char **source,
+			 struct aniso_msg *msg)
 {
-	const char *names[SOURCE_COUNT] = {"real.cl", NULL, "profile.cl", NULL, NULL,
-					   "reduce_j.cl"};
-	char *texts[SOURCE_COUNT] = {NULL};
-	size_t sizes[SOURCE_COUNT] = {0};
+	char *texts[ANISO_MAX_SOURCES] = {NULL};
+	size_t sizes[ANISO_MAX_SOURCES] = {0};
 	const char *dir = getenv("ANISOCL_KERNEL_DIR");
 	char *joined = NULL;
 	size_t total = 1, used = 0, k;
 	int err = ANISO_OK;
 
-	names[1] = metric_file;
-	names[3] = formula_file;
-	names[4] = reduction_file;
-	for (k = 0; k < SOURCE_COUNT; ++k) {
+	if (count > ANISO_MAX_SOURCES)
+		return aniso_msg_set(msg, ANISO_ERR_KERNEL_SOURCE, "a program of %zu files (at most %d)",
+				     count, ANISO_MAX_SOURCES);
+	for (k = 0; k < count; ++k) {
 		if (dir && *dir) {
 			err = read_file(dir, names[k], &texts[k], &sizes[k], msg);
 			if (err != ANISO_OK)
@@ -111,7 +105,7 @@ int aniso_program_source(const char *metric_file, const char *formula_file,
 		err = aniso_msg_set(msg, ANISO_ERR_NO_MEMORY, "out of host memory");
 		goto out;
 	}
-	for (k = 0; k < SOURCE_COUNT; ++k) {
+	for (k = 0; k < count; ++k) {
 		memcpy(joined + used, texts[k], sizes[k]);
 		used += sizes[k];
 		joined[used++] = '\n';
@@ -119,7 +113,7 @@ int aniso_program_source(const char *metric_file, const char *formula_file,
 	joined[used] = '\0';
 	*source = joined;
 out:
-	for (k = 0; k < SOURCE_COUNT; ++k)
+	for (k = 0; k < count; ++k)
 		free(texts[k]);
 	return err;
 }

@@ -109,7 +109,7 @@ int aniso_reduce_blocks(aniso_ctx *ctx, const aniso_shape *shape,
 		err = aniso_scratch_get(ctx, SCRATCH_PARTIAL,
 					plan.j_blocks * shape->M * plan.config.out_cols *
 						aniso_dtype_size(shape->dtype) *
-						aniso_reduction_partial_width(formula->reduction),
+						aniso_partial_width(&plan.config),
 					&partial);
 		if (err != ANISO_OK)
 			goto out;
@@ -135,7 +135,7 @@ int aniso_reduce_blocks(aniso_ctx *ctx, const aniso_shape *shape,
 	set_arg(&args, sizeof(cl_mem), &b);
 	set_arg(&args, sizeof(cl_mem), &gamma);
 	set_arg(&args, sizeof(cl_mem), &partial);
-	if (aniso_formula_has_row_weights(plan.config.formula))
+	if (aniso_formula_row_cols(formula, shape) > 0)
 		set_arg(&args, sizeof(cl_mem), &a);
 	if (args.status != CL_SUCCESS) {
 		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(partial_sums)", args.status);
@@ -174,5 +174,49 @@ int aniso_sum_rows_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 	err = aniso_program_get(ctx, &plan.config, &program);
 	if (err == ANISO_OK)
 		err = combine_and_finish(ctx, program, cols, row_count, rows, out);
+	return err;
+}
+
+/* One side of a logsumexp gradient packed as (u, v) pairs by the formula's
+ * program (cl/grad_weight.cl): rows x E numbers of values (and of weights,
+ * or u = 1 where weights is NULL) into rows x 2E of packed. */
+int aniso_pack_softmax_buffers(aniso_ctx *ctx, const aniso_shape *shape,
+			       const struct aniso_formula *formula, size_t rows, cl_mem weights,
+			       cl_mem values, double sign, cl_mem packed)
+{
+	struct aniso_launch_plan plan;
+	struct aniso_program *program = NULL;
+	struct arg_setter args;
+	const cl_ulong row_count = rows;
+	const cl_int has_weights = weights != NULL;
+	const cl_double sign64 = sign;
+	const cl_float sign32 = (cl_float)sign;
+	size_t global = (rows * shape->E + 63) / 64 * 64;
+	cl_int status;
+	int err;
+
+	aniso_plan_make(ctx, shape, formula, &plan);
+	err = aniso_program_get(ctx, &plan.config, &program);
+	if (err != ANISO_OK)
+		goto out;
+	args = (struct arg_setter){program->pack_kernel, 0, CL_SUCCESS};
+	set_arg(&args, sizeof(row_count), &row_count);
+	set_arg(&args, sizeof(has_weights), &has_weights);
+	if (shape->dtype == ANISO_FLOAT64)
+		set_arg(&args, sizeof(sign64), &sign64);
+	else
+		set_arg(&args, sizeof(sign32), &sign32);
+	set_arg(&args, sizeof(cl_mem), has_weights ? &weights : &values);
+	set_arg(&args, sizeof(cl_mem), &values);
+	set_arg(&args, sizeof(cl_mem), &packed);
+	if (args.status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(pack_softmax_side)", args.status);
+		goto out;
+	}
+	status = clEnqueueNDRangeKernel(ctx->queue, program->pack_kernel, 1, NULL, &global, NULL,
+					0, NULL, NULL);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(pack_softmax_side)", status);
+out:
 	return err;
 }

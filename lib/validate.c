@@ -111,7 +111,7 @@ int aniso_validate_shape(aniso_ctx *ctx, const aniso_shape *s, int check_limits)
 	if (overflow)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_OVERFLOW,
 				     "shape->D is %zu: D*D overflows size_t", s->D);
-	if (s->K != 1 && s->K != s->D && s->K != DD)
+	if (aniso_metric_of(s->K, s->D) == ANISO_METRIC_INVALID)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_K,
 				     "shape->K is %zu: expected 1 (isotropic), %zu (diagonal, D) or %zu (full, D*D) for D = %zu",
 				     s->K, s->D, DD, s->D);

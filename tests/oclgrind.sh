@@ -61,7 +61,7 @@ run_case()
 # against many terms, N = 600 for several j-blocks and the combine pass.
 SHAPES="37:53 1:300 1:1 53:1 300:37 37:600"
 nshapes=6
-echo "1..45"
+echo "1..48"
 
 # plant NAME SED-EXPRESSION PATTERN: a kernel folder with one defect
 # planted, which the simulator must report (a log line matching PATTERN).
@@ -134,5 +134,11 @@ run_case 16 float64 iso fixed 2 1 53 37 cauchy grad-b
 run_case 64 float32 full fixed 3 1 37 600 imq grad-gamma
 run_case 16 float64 diag j 3 3 53 37 gaussian grad-gamma
 run_case 64 float64 full i 2 1 1 300 laplace grad-x
-[ "$count" -eq 45 ] || echo "# planned 45 cases, ran $count"
-[ "$failed" -eq 0 ] && [ "$count" -eq 45 ]
+# The gradients of logsumexp: the forward sum, both sides packed
+# (pack_softmax_side), 2E weights per row and per tile entry, the
+# gradient with respect to b of its own formula.
+run_case 16 float32 full j 3 2 37 600 cauchy grad-x logsumexp
+run_case 64 float64 diag i 2 3 53 37 gaussian grad-b logsumexp
+run_case 16 float64 iso fixed 2 1 37 600 imq grad-gamma logsumexp
+[ "$count" -eq 48 ] || echo "# planned 48 cases, ran $count"
+[ "$failed" -eq 0 ] && [ "$count" -eq 48 ]

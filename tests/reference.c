@@ -115,16 +115,32 @@ void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E
 		    const double *b, const double *gamma, const double *a, double *grad,
 		    double *abs_sum)
 {
+	reference_grad_reduction(profile, 0, wrt, M, N, D, E, K, gamma_var, x, y, b, gamma, a,
+				 grad, abs_sum);
+}
+
+void reference_grad_reduction(int profile, int reduction, int wrt, size_t M, size_t N,
+			      size_t D, size_t E, size_t K, int gamma_var, const double *x,
+			      const double *y, const double *b, const double *gamma,
+			      const double *a, double *grad, double *abs_sum)
+{
 	const size_t rows = wrt == 0 ? M : wrt == 3 ? (gamma_var == 0 ? 1 : gamma_var == 1 ? M : N)
 						   : N;
 	const size_t cols = wrt <= 1 ? D : wrt == 2 ? E : K;
 	double *diff = malloc((D ? D : 1) * sizeof(*diff));
 	double *term = malloc((cols ? cols : 1) * sizeof(*term));
 	double *scale = malloc((cols ? cols : 1) * sizeof(*scale));
+	/* logsumexp: its out, and per pair the weights a_ie p_ije with
+	 * p_ije = exp(log f + b_je - out_ie), and their scales. */
+	double *out = malloc((M * E > 0 ? M * E : 1) * sizeof(*out));
+	double *weight = malloc((E ? E : 1) * sizeof(*weight));
+	double *weight_abs = malloc((E ? E : 1) * sizeof(*weight_abs));
 	size_t i, j, k, l, e;
 
-	if (!diff || !term || !scale)
+	if (!diff || !term || !scale || !out || !weight || !weight_abs)
 		abort();
+	if (reduction == 1)
+		reference_logsumexp(profile, M, N, D, E, K, gamma_var, x, y, b, gamma, out, NULL);
 	for (k = 0; k < rows * cols; ++k) {
 		grad[k] = 0;
 		if (abs_sum)
@@ -135,19 +151,44 @@ void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E
 			const double *g = gamma_var == 0 ? gamma
 					  : gamma_var == 1 ? gamma + i * K
 							   : gamma + j * K;
-			double q, c = 0, fp, sign = wrt == 1 ? -1 : 1;
+			double q, c = 0, c_abs = 0, fp, sign = wrt == 1 ? -1 : 1;
 			size_t row = wrt == 0 ? i : wrt <= 2 ? j : (gamma_var == 0 ? 0 : gamma_var == 1 ? i : j);
 
 			for (k = 0; k < D; ++k)
 				diff[k] = x[i * D + k] - y[j * D + k];
 			q = reference_sqdist(D, K, diff, g);
-			for (e = 0; e < E; ++e)
-				c += a[i * E + e] * b[j * E + e];
-			fp = reference_profile_derivative(profile, q);
+			if (reduction == 1) {
+				/* The exponent's inputs, each known to a few ulp,
+				 * set the weight's relative error: it scales with
+				 * them. */
+				double lf = reference_log_profile(profile, q);
+
+				for (e = 0; e < E; ++e) {
+					double o = out[i * E + e];
+					double p = isinf(o) && o < 0 ? 0 : exp(lf + b[j * E + e] - o);
+
+					weight[e] = a[i * E + e] * p;
+					weight_abs[e] = p == 0 ? 0
+								: fabs(weight[e]) * (1 + fabs(lf) +
+										     fabs(b[j * E + e]) +
+										     fabs(o));
+					c += weight[e];
+					c_abs += weight_abs[e];
+				}
+				fp = reference_log_profile_slope(profile, q);
+			} else {
+				for (e = 0; e < E; ++e) {
+					weight[e] = a[i * E + e] * reference_profile(profile, q);
+					weight_abs[e] = fabs(weight[e]);
+					c += a[i * E + e] * b[j * E + e];
+				}
+				c_abs = fabs(c);
+				fp = reference_profile_derivative(profile, q);
+			}
 			if (wrt == 2) {
 				for (e = 0; e < E; ++e) {
-					term[e] = a[i * E + e] * reference_profile(profile, q);
-					scale[e] = fabs(term[e]);
+					term[e] = weight[e];
+					scale[e] = weight_abs[e];
 				}
 			} else if (wrt <= 1) {
 				for (k = 0; k < D; ++k) {
@@ -161,7 +202,7 @@ void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E
 						v_abs += fabs(gkl * diff[l]) + fabs(glk * diff[l]);
 					}
 					term[k] = sign * c * fp * v;
-					scale[k] = fabs(c * fp) * v_abs;
+					scale[k] = c_abs * fabs(fp) * v_abs;
 				}
 			} else {
 				for (k = 0; k < K; ++k) {
@@ -172,7 +213,7 @@ void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E
 						for (l = 0; l < D; ++l)
 							dq += diff[l] * diff[l];
 					term[k] = c * fp * dq;
-					scale[k] = fabs(term[k]);
+					scale[k] = c_abs * fabs(fp * dq);
 				}
 			}
 			for (k = 0; k < cols; ++k) {
@@ -181,11 +222,30 @@ void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E
 					abs_sum[row * cols + k] += scale[k];
 			}
 		}
+	free(weight_abs);
+	free(weight);
+	free(out);
 	free(scale);
 	free(term);
 	free(diff);
 }
 
+
+double reference_log_profile_slope(int profile, double q)
+{
+	double q0 = q < 0 ? 0 : q;
+
+	switch (profile) {
+	case 1:
+		return q0 == 0 ? 0 : -0.5 / sqrt(q0);
+	case 2:
+		return -1 / (1 + q0);
+	case 3:
+		return -0.5 / (1 + q0);
+	default:
+		return -1;
+	}
+}
 
 double reference_log_profile(int profile, double q)
 {

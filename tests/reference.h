@@ -37,6 +37,9 @@ void reference_logsumexp(int profile, size_t M, size_t N, size_t D, size_t E, si
 /* log f(q) of a profile, computed directly. */
 double reference_log_profile(int profile, double q);
 
+/* d/dq log f(q), at max(q, 0); Laplace gives 0 at q = 0 as the library. */
+double reference_log_profile_slope(int profile, double q);
+
 /* f(q) of a profile, as above. */
 double reference_profile(int profile, double q);
 
@@ -56,5 +59,15 @@ void reference_grad(int profile, int wrt, size_t M, size_t N, size_t D, size_t E
 		    size_t K, int gamma_var, const double *x, const double *y,
 		    const double *b, const double *gamma, const double *a, double *grad,
 		    double *abs_sum);
+
+/* The same for a reduction: 0 the sum (reference_grad), 1 logsumexp, whose
+ * out comes from reference_logsumexp and whose pairs weigh
+ * a_ie exp(log f(q_ij) + b_je - out_ie) (log f)'(q_ij).  abs_sum then
+ * multiplies each weight by 1 + |log f| + |b_je| + |out_ie|: the exponent's
+ * rounding, relative to its inputs, is the weight's relative error. */
+void reference_grad_reduction(int profile, int reduction, int wrt, size_t M, size_t N,
+			      size_t D, size_t E, size_t K, int gamma_var, const double *x,
+			      const double *y, const double *b, const double *gamma,
+			      const double *a, double *grad, double *abs_sum);
 
 #endif

@@ -4,13 +4,15 @@
  * its own (Oclgrind's uninitialised-value checker reports false positives
  * once a buffer is reallocated in the same process).
  *
- * Usage: tests/sum_case DTYPE METRIC VAR D E M N [PROFILE [REDUCTION]]
+ * Usage: tests/sum_case DTYPE METRIC VAR D E M N [PROFILE [REDUCTION [OF]]]
  *   DTYPE  float32 | float64      METRIC  iso | diag | full
  *   VAR    fixed | i | j          D, E, M, N  sizes
  *   PROFILE    gaussian (default) | laplace | cauchy | imq
  *   REDUCTION  sum (default) | logsumexp | grad-x | grad-y | grad-b |
  *              grad-gamma (the gradient of sum_ie a_ie out_ie for a random
- *              cotangent a, against reference_grad)
+ *              cotangent a, against reference_grad_reduction)
+ *   OF         for a gradient, the reduction of out: sum (default) |
+ *              logsumexp
  * Prints one TAP line; exits 0 when the result is within the accuracy
  * suite's tolerance, 1 when not, 2 on a usage error.  The seed is fixed
  * (ANISOCL_TEST_SEED overrides it) so that a failure replays.
@@ -50,14 +52,16 @@ static int grad_check(aniso_ctx *ctx, const struct problem *p, tap_rng *rng, ani
 	}
 	aniso_options_init(&options);
 	options.kernel = p->kernel;
+	options.reduction = p->reduction;
 	if (ok && aniso_grad(ctx, s, &options, wrt, p->xt, p->yt, p->bt, p->gammat, at, got) !=
 			  ANISO_OK) {
 		tap_diag("aniso_grad: %s", aniso_ctx_errmsg(ctx));
 		ok = 0;
 	}
 	if (ok)
-		reference_grad((int)p->kernel, (int)wrt, s->M, s->N, s->D, s->E, s->K,
-			       (int)s->gamma_var, p->x, p->y, p->b, p->gamma, a, ref, scale);
+		reference_grad_reduction((int)p->kernel, (int)p->reduction, (int)wrt, s->M, s->N,
+					 s->D, s->E, s->K, (int)s->gamma_var, p->x, p->y, p->b,
+					 p->gamma, a, ref, scale);
 	for (k = 0; ok && k < rows * cols; ++k) {
 		double v = s->dtype == ANISO_FLOAT64 ? ((double *)got)[k] : ((float *)got)[k];
 		double r = fabs(v - ref[k]) / (scale[k] + 1e-300);
@@ -106,8 +110,9 @@ int main(int argc, char **argv)
 		if (aniso_wrt_from_name(argv[9] + 5, &wrt) != ANISO_OK)
 			argc = 0; /* a usage error below */
 	}
-	if (argc < 8 || argc > 10 || (argc > 8 && aniso_kernel_from_name(argv[8], &kernel)) ||
+	if (argc < 8 || argc > 11 || (argc > 8 && aniso_kernel_from_name(argv[8], &kernel)) ||
 	    (argc > 9 && !grad && aniso_reduction_from_name(argv[9], &reduction)) ||
+	    (argc > 10 && (!grad || aniso_reduction_from_name(argv[10], &reduction))) ||
 	    (strcmp(argv[1], "float32") && strcmp(argv[1], "float64")) ||
 	    (strcmp(argv[2], "iso") && strcmp(argv[2], "diag") && strcmp(argv[2], "full")) ||
 	    (strcmp(argv[3], "fixed") && strcmp(argv[3], "i") && strcmp(argv[3], "j")) ||
@@ -115,7 +120,8 @@ int main(int argc, char **argv)
 	    parse_size(argv[7], &N) || D == 0 || E == 0) {
 		fprintf(stderr,
 			"usage: %s float32|float64 iso|diag|full fixed|i|j D E M N "
-			"[gaussian|laplace|cauchy|imq [sum|logsumexp|grad-x|grad-y|grad-b|grad-gamma]]\n",
+			"[gaussian|laplace|cauchy|imq [sum|logsumexp|grad-x|grad-y|grad-b|grad-gamma "
+			"[sum|logsumexp]]]\n",
 			argv[0]);
 		return 2;
 	}
@@ -135,9 +141,10 @@ int main(int argc, char **argv)
 		ok = ok && grad_check(ctx, &p, &rng, wrt, dtype_tolerance(dtype), &worst);
 	else
 		ok = ok && problem_check(ctx, &p, dtype_tolerance(dtype), &worst);
-	tap_ok(ok, "%s %s %s D=%zu E=%zu M=%zu N=%zu %s %s on %s (worst %.2g of tolerance)",
+	tap_ok(ok, "%s %s %s D=%zu E=%zu M=%zu N=%zu %s %s%s%s on %s (worst %.2g of tolerance)",
 	       argv[1], argv[2], argv[3], D, E, M, N, aniso_kernel_name(kernel),
-	       grad ? argv[9] : aniso_reduction_name(reduction), aniso_ctx_device_name(ctx),
+	       grad ? argv[9] : aniso_reduction_name(reduction), grad ? " of " : "",
+	       grad ? aniso_reduction_name(reduction) : "", aniso_ctx_device_name(ctx),
 	       worst / dtype_tolerance(dtype));
 	problem_free(&p);
 	aniso_ctx_free(ctx);

@@ -287,8 +287,6 @@ fails 1 "grad --kernel rbf" "--kernel" "$program" grad $grad_args -a a.npy --wrt
 fails 1 "grad --dtype f16" "--dtype" "$program" grad $grad_args -a a.npy --wrt x --dtype f16 -o out.npy
 fails 1 "grad --reduction max" "--reduction: 'max' is not sum or logsumexp" \
 	"$program" grad $grad_args -a a.npy --wrt x --reduction max -o out.npy
-fails 4 "grad --reduction logsumexp (not computed yet)" "gradients are computed for the sum reduction only" \
-	"$program" grad $grad_args -a a.npy --wrt x --reduction logsumexp -o out.npy
 fails 2 "grad with a missing A" "missing.npy (-a)" \
 	"$program" grad $grad_args -a missing.npy --wrt x -o out.npy
 fails 3 "grad with A of N rows" "a_bad.npy (-a): shape (3,): expected (M, E) = (4, 1) or (M,), the shape of the sum" \

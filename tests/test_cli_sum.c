@@ -133,9 +133,9 @@ static void fill_gamma_row(double *g, size_t D, size_t K)
 {
 	size_t k, l, m;
 
-	if (K == 1) {
+	if (aniso_metric_of(K, D) == ANISO_METRIC_ISO) {
 		g[0] = 2.0 + 8.0 * tap_uniform(&rng);
-	} else if (K == D) {
+	} else if (aniso_metric_of(K, D) == ANISO_METRIC_DIAG) {
 		for (k = 0; k < D; ++k)
 			g[k] = 1.0 + 9.0 * tap_uniform(&rng);
 	} else {
@@ -403,6 +403,7 @@ struct grad_case {
 	const char *wrt;
 	size_t elem_size;
 	const char *kernel; /* NULL: the default */
+	int logsumexp;      /* --reduction logsumexp */
 };
 
 static const struct grad_case grad_cases[] = {
@@ -414,6 +415,10 @@ static const struct grad_case grad_cases[] = {
 	{"grad gamma, f64 0-d gives 0-d --kernel laplace", 12, 14, 3, 1, 1, 0, 0, 1, "gamma", 8,
 	 "laplace"},
 	{"grad gamma, f32 per-j diagonal", 15, 26, 3, 2, 3, 2, 2, 2, "gamma", 4, NULL},
+	{"grad x, f64 fixed diagonal --reduction logsumexp", 14, 22, 2, 2, 2, 0, 1, 2, "x", 8, NULL,
+	 1},
+	{"grad b, f32 per-i full --reduction logsumexp --kernel cauchy", 11, 17, 2, 2, 4, 1, 2, 2,
+	 "b", 4, "cauchy", 1},
 };
 
 static void run_grad_case(const struct grad_case *tc)
@@ -472,15 +477,15 @@ static void run_grad_case(const struct grad_case *tc)
 		g[i] = stored(g[i], tc->elem_size);
 	if (tc->kernel)
 		aniso_kernel_from_name(tc->kernel, &profile);
-	reference_grad((int)profile, wrt, tc->M, tc->N, tc->D, tc->E, tc->K, tc->gamma_var, x, y, b,
-		       g, a, ref, scale);
+	reference_grad_reduction((int)profile, tc->logsumexp, wrt, tc->M, tc->N, tc->D, tc->E, tc->K,
+				 tc->gamma_var, x, y, b, g, a, ref, scale);
 	snprintf(path, sizeof(path), "%s/out.npy", work_dir);
 	remove(path);
 	snprintf(args, sizeof(args),
-		 "grad -x x.npy -y y.npy -b b.npy -g g.npy -a a.npy --wrt %s -o out.npy%s%s%s%s",
+		 "grad -x x.npy -y y.npy -b b.npy -g g.npy -a a.npy --wrt %s -o out.npy%s%s%s%s%s",
 		 tc->wrt, tc->gamma_var == 2 ? " --gamma-var j" : "",
 		 tc->gamma_var == 1 ? " --gamma-var i" : "", tc->kernel ? " --kernel " : "",
-		 tc->kernel ? tc->kernel : "");
+		 tc->kernel ? tc->kernel : "", tc->logsumexp ? " --reduction logsumexp" : "");
 	code = run_program(args);
 	++test_count;
 	if (!tap_ok(code == 0, "%s: anisocl %s exits 0", tc->name, args)) {

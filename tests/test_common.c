@@ -18,7 +18,9 @@ const char *gamma_var_label(aniso_gamma_var var)
 
 const char *metric_label(size_t K, size_t D)
 {
-	return K == 1 ? "iso" : K == D ? "diag" : "full";
+	const char *name = aniso_metric_name(aniso_metric_of(K, D));
+
+	return name ? name : "invalid";
 }
 
 static double uniform(tap_rng *rng, double lo, double hi)
@@ -31,11 +33,11 @@ static void random_gamma_row(tap_rng *rng, size_t D, size_t K, double scale, dou
 {
 	size_t k, l, m;
 
-	if (K == 1) {
+	if (aniso_metric_of(K, D) == ANISO_METRIC_ISO) {
 		g[0] = scale * uniform(rng, 0.5, 2.0);
 		return;
 	}
-	if (K == D) {
+	if (aniso_metric_of(K, D) == ANISO_METRIC_DIAG) {
 		for (k = 0; k < D; ++k)
 			g[k] = scale * uniform(rng, 0.3, 3.0);
 		return;

@@ -272,13 +272,33 @@ static void test_strerror(void)
 	       "unknown codes say so");
 }
 
+/* The one metric rule: K = 1, D, D*D; D = 1 is isotropic; K = D*D decided
+ * without an overflowing product; names for the valid ones only. */
+static void test_metric_rule(void)
+{
+	const size_t big = (size_t)1 << (sizeof(size_t) * 4); /* big * big wraps to 0 */
+
+	tap_ok(aniso_metric_of(1, 3) == ANISO_METRIC_ISO && aniso_metric_of(3, 3) == ANISO_METRIC_DIAG &&
+		       aniso_metric_of(9, 3) == ANISO_METRIC_FULL && aniso_metric_of(1, 1) == ANISO_METRIC_ISO,
+	       "aniso_metric_of: 1, D and D*D numbers, and D = 1 isotropic");
+	tap_ok(aniso_metric_of(4, 3) == ANISO_METRIC_INVALID && aniso_metric_of(0, 3) == ANISO_METRIC_INVALID &&
+		       aniso_metric_of(2, 0) == ANISO_METRIC_INVALID &&
+		       aniso_metric_of(0, big) == ANISO_METRIC_INVALID,
+	       "aniso_metric_of: other K invalid, K = 0 with a D whose square wraps to 0 too");
+	tap_ok(strcmp(aniso_metric_name(ANISO_METRIC_ISO), "iso") == 0 &&
+		       strcmp(aniso_metric_name(ANISO_METRIC_DIAG), "diag") == 0 &&
+		       strcmp(aniso_metric_name(ANISO_METRIC_FULL), "full") == 0 &&
+		       aniso_metric_name(ANISO_METRIC_INVALID) == NULL,
+	       "aniso_metric_name: iso, diag, full; NULL for invalid");
+}
+
 int main(void)
 {
 	aniso_ctx *ctx = context_or_skip();
 
 	if (!ctx)
 		return tap_done();
-	tap_plan(32);
+	tap_plan(35);
 	test_bad_arguments(ctx);
 	test_no_fp64();
 	test_allocation_cap();
@@ -286,6 +306,7 @@ int main(void)
 	test_special_sizes(ctx);
 	test_nan_inf(ctx);
 	test_strerror();
+	test_metric_rule();
 	aniso_ctx_free(ctx);
 	return tap_done();
 }

@@ -85,6 +85,7 @@ static void *run_grad(aniso_ctx *ctx, const struct problem *p, const struct cota
 	grad = malloc((rows * cols + 1) * sizeof(double));
 	aniso_options_init(&options);
 	options.kernel = p->kernel;
+	options.reduction = p->reduction;
 	err = aniso_grad(ctx, &p->shape, &options, wrt, p->xt, p->yt, p->bt, p->gammat, c->at,
 			 grad);
 	if (err) {
@@ -108,8 +109,9 @@ static int compare_reference(const struct problem *p, const struct cotangent *c,
 	n = rows * cols;
 	ref = malloc((n + 1) * sizeof(double));
 	scale = malloc((n + 1) * sizeof(double));
-	reference_grad((int)p->kernel, (int)wrt, s->M, s->N, s->D, s->E, s->K, (int)s->gamma_var,
-		       p->x, p->y, p->b, p->gamma, c->a, ref, scale);
+	reference_grad_reduction((int)p->kernel, (int)p->reduction, (int)wrt, s->M, s->N, s->D,
+				 s->E, s->K, (int)s->gamma_var, p->x, p->y, p->b, p->gamma, c->a, ref,
+				 scale);
 	for (k = 0; k < n; ++k) {
 		double got = element(grad, k, s->dtype);
 		double r = fabs(got - ref[k]) / (scale[k] + 1e-300);
@@ -137,8 +139,8 @@ static size_t metric_K(int metric, size_t D)
 
 /* One case against the reference. */
 static void check_case(aniso_ctx *ctx, tap_rng *rng, const char *strategy, int profile,
-		       aniso_wrt wrt, aniso_dtype dtype, size_t M, size_t N, size_t D, size_t E,
-		       int metric, aniso_gamma_var var)
+		       aniso_reduction reduction, aniso_wrt wrt, aniso_dtype dtype, size_t M,
+		       size_t N, size_t D, size_t E, int metric, aniso_gamma_var var)
 {
 	struct problem p;
 	struct cotangent c;
@@ -147,8 +149,8 @@ static void check_case(aniso_ctx *ctx, tap_rng *rng, const char *strategy, int p
 	void *grad;
 	int ok = 0;
 
-	snprintf(label, sizeof(label), "%s %s wrt %s %s %s %s M=%zu N=%zu D=%zu E=%zu", strategy,
-		 PROFILES[profile], aniso_wrt_name(wrt), dtype == ANISO_FLOAT64 ? "float64" : "float32",
+	snprintf(label, sizeof(label), "%s %s %s wrt %s %s %s %s M=%zu N=%zu D=%zu E=%zu",
+		 strategy, PROFILES[profile], aniso_reduction_name(reduction), aniso_wrt_name(wrt), dtype == ANISO_FLOAT64 ? "float64" : "float32",
 		 metric_label(metric_K(metric, D), D), gamma_var_label(var), M, N, D, E);
 	if (!ctx) {
 		++tests;
@@ -157,6 +159,7 @@ static void check_case(aniso_ctx *ctx, tap_rng *rng, const char *strategy, int p
 	}
 	problem_make(&p, rng, dtype, M, N, D, E, metric_K(metric, D), var);
 	p.kernel = (aniso_kernel)profile;
+	p.reduction = reduction;
 	cotangent_make(&c, rng, &p.shape);
 	grad = run_grad(ctx, &p, &c, wrt);
 	if (grad)
@@ -178,6 +181,7 @@ static double loss(aniso_ctx *ctx, const struct problem *p, const struct cotange
 
 	aniso_options_init(&options);
 	options.kernel = p->kernel;
+	options.reduction = p->reduction;
 	if (aniso_sum_ex(ctx, &p->shape, &options, p->xt, p->yt, p->bt, p->gammat, out) != ANISO_OK)
 		return NAN;
 	for (k = 0; k < p->shape.M * p->shape.E; ++k)
@@ -186,8 +190,9 @@ static double loss(aniso_ctx *ctx, const struct problem *p, const struct cotange
 }
 
 /* Every entry of the gradient against central differences of L. */
-static void check_finite_differences(aniso_ctx *ctx, tap_rng *rng, int profile, aniso_wrt wrt,
-				     size_t D, int metric, aniso_gamma_var var)
+static void check_finite_differences(aniso_ctx *ctx, tap_rng *rng, int profile,
+				     aniso_reduction reduction, aniso_wrt wrt, size_t D, int metric,
+				     aniso_gamma_var var)
 {
 	const size_t M = 5, N = 7, E = 2;
 	const double h = 1e-5;
@@ -200,6 +205,7 @@ static void check_finite_differences(aniso_ctx *ctx, tap_rng *rng, int profile, 
 
 	problem_make(&p, rng, ANISO_FLOAT64, M, N, D, E, metric_K(metric, D), var);
 	p.kernel = (aniso_kernel)profile;
+	p.reduction = reduction;
 	cotangent_make(&c, rng, &p.shape);
 	grad_shape(&p.shape, wrt, &rows, &cols);
 	out = malloc(M * E * sizeof(double));
@@ -225,8 +231,9 @@ static void check_finite_differences(aniso_ctx *ctx, tap_rng *rng, int profile, 
 			ok = 0;
 		}
 	}
-	snprintf(label, sizeof(label), "%s wrt %s %s %s D=%zu", PROFILES[profile],
-		 aniso_wrt_name(wrt), metric_label(metric_K(metric, D), D), gamma_var_label(var), D);
+	snprintf(label, sizeof(label), "%s %s wrt %s %s %s D=%zu", PROFILES[profile],
+		 aniso_reduction_name(reduction), aniso_wrt_name(wrt),
+		 metric_label(metric_K(metric, D), D), gamma_var_label(var), D);
 	++tests;
 	tap_ok(ok && largest > 0,
 	       "finite differences of aniso_sum_ex, float64 %s: every entry within 1e-6 of the "
@@ -325,9 +332,57 @@ static void check_laplace_at_zero(aniso_ctx *ctx, aniso_ctx *tiled)
 	}
 }
 
+/*
+ * logsumexp with log-weights far from 0, and a column whose every term is
+ * 0 (b = -Inf: out = -Inf): each gradient finite, as the reference (whose
+ * pairs of such a column weigh 0; its scale counts the rounding of the
+ * exponent's inputs, near 300 here).  The configuration of the
+ * reproducibility test below, so that no program is compiled for it.
+ */
+static void check_lse_extremes(aniso_ctx *ctx, tap_rng *rng)
+{
+	struct problem p;
+	struct cotangent c;
+	aniso_wrt wrt;
+	size_t j;
+	int ok = 1, finite = 1;
+	double ratio = 0, worst = 0;
+
+	problem_make(&p, rng, ANISO_FLOAT32, 37, 5000, 3, 2, 3, ANISO_GAMMA_PER_J);
+	p.kernel = ANISO_KERNEL_CAUCHY;
+	p.reduction = ANISO_REDUCTION_LOGSUMEXP;
+	for (j = 0; j < p.shape.N; ++j) {
+		float big = (float)(300 + 40 * p.b[2 * j]);
+
+		((float *)p.bt)[2 * j] = big;
+		p.b[2 * j] = big;
+		((float *)p.bt)[2 * j + 1] = -INFINITY;
+		p.b[2 * j + 1] = -INFINITY;
+	}
+	cotangent_make(&c, rng, &p.shape);
+	for (wrt = ANISO_WRT_X; wrt <= ANISO_WRT_GAMMA; ++wrt) {
+		size_t rows, cols, k;
+		float *grad = run_grad(ctx, &p, &c, wrt);
+
+		grad_shape(&p.shape, wrt, &rows, &cols);
+		ok &= grad && compare_reference(&p, &c, wrt, grad, TOL_FLOAT32, &ratio);
+		for (k = 0; grad && k < rows * cols; ++k)
+			finite &= isfinite(grad[k]);
+		worst = fmax(worst, ratio);
+		free(grad);
+	}
+	++tests;
+	tap_ok(ok && finite,
+	       "logsumexp, float32, b near 300 and a column of b = -Inf: every wrt finite and "
+	       "within 1e-5 of its scale (worst %.2g)",
+	       worst);
+	cotangent_free(&c);
+	problem_free(&p);
+}
+
 /* The same gradient twice, bitwise; and on device arrays, bitwise equal to
  * the host-array call. */
-static void check_reproducible_and_arrays(aniso_ctx *ctx, tap_rng *rng)
+static void check_reproducible_and_arrays(aniso_ctx *ctx, tap_rng *rng, aniso_reduction reduction)
 {
 	struct problem p;
 	struct cotangent c;
@@ -335,6 +390,7 @@ static void check_reproducible_and_arrays(aniso_ctx *ctx, tap_rng *rng)
 
 	problem_make(&p, rng, ANISO_FLOAT32, 37, 5000, 3, 2, 3, ANISO_GAMMA_PER_J);
 	p.kernel = ANISO_KERNEL_CAUCHY;
+	p.reduction = reduction;
 	cotangent_make(&c, rng, &p.shape);
 	for (wrt = ANISO_WRT_X; wrt <= ANISO_WRT_GAMMA; ++wrt) {
 		const aniso_shape *s = &p.shape;
@@ -348,11 +404,13 @@ static void check_reproducible_and_arrays(aniso_ctx *ctx, tap_rng *rng)
 		grad_shape(s, wrt, &rows, &cols);
 		bytes = rows * cols * sizeof(float);
 		ok = first && second && memcmp(first, second, bytes) == 0;
-		check(ok, "wrt %s: bitwise reproducible (37 x 5000, several j-blocks)",
-		      aniso_wrt_name(wrt));
+		++tests;
+		tap_ok(ok, "%s wrt %s: bitwise reproducible (37 x 5000, several j-blocks)",
+		       aniso_reduction_name(reduction), aniso_wrt_name(wrt));
 		third = malloc(bytes);
 		aniso_options_init(&options);
 		options.kernel = p.kernel;
+		options.reduction = reduction;
 		ok = aniso_array_create(ctx, s->dtype, s->M, s->D, p.xt, &ax) == 0 &&
 		     aniso_array_create(ctx, s->dtype, s->N, s->D, p.yt, &ay) == 0 &&
 		     aniso_array_create(ctx, s->dtype, s->N, s->E, p.bt, &ab) == 0 &&
@@ -362,7 +420,9 @@ static void check_reproducible_and_arrays(aniso_ctx *ctx, tap_rng *rng)
 		     aniso_grad_arrays(ctx, &options, wrt, ax, ay, ab, ag, s->gamma_var, aa, agrad) ==
 			     0 &&
 		     aniso_array_read(agrad, third) == 0 && first && memcmp(first, third, bytes) == 0;
-		check(ok, "wrt %s: aniso_grad_arrays equals aniso_grad bitwise", aniso_wrt_name(wrt));
+		++tests;
+		tap_ok(ok, "%s wrt %s: aniso_grad_arrays equals aniso_grad bitwise",
+		       aniso_reduction_name(reduction), aniso_wrt_name(wrt));
 		if (!ok)
 			tap_diag("%s", aniso_ctx_errmsg(ctx));
 		aniso_array_free(agrad);
@@ -493,24 +553,38 @@ static void run_covering(aniso_ctx *ctx, aniso_ctx *tiled, tap_rng *rng)
 			size_t D = DIMS[(size_t)(w + 3 * p) % 4], E = 1 + 2 * (size_t)(p % 2);
 
 			check_case(use_tiled ? tiled : ctx, rng, use_tiled ? "tiled" : "loop", p,
-				   (aniso_wrt)w, dtype, big ? 37 : 13, big ? 2100 : 17, D, E, metric,
-				   (aniso_gamma_var)var);
+				   ANISO_REDUCTION_SUM, (aniso_wrt)w, dtype, big ? 37 : 13,
+				   big ? 2100 : 17, D, E, metric, (aniso_gamma_var)var);
 		}
+	/* logsumexp, one case per wrt, meeting every profile, metric and
+	 * variation, both dtypes and both strategies (the product runs in
+	 * check-full). */
+	for (w = 0; w < 4; ++w) {
+		int use_tiled = w / 2;
+
+		check_case(use_tiled ? tiled : ctx, rng, use_tiled ? "tiled" : "loop", w,
+			   ANISO_REDUCTION_LOGSUMEXP, (aniso_wrt)w, (aniso_dtype)(w % 2),
+			   w % 2 ? 37 : 13, w % 2 ? 2100 : 17, DIMS[w], 1 + (size_t)(w % 2), w % 3,
+			   (aniso_gamma_var)((w + 1) % 3));
+	}
 }
 
 static void run_full(aniso_ctx *ctx, aniso_ctx *tiled, tap_rng *rng)
 {
-	int w, p, metric, var, dt, st;
+	int w, p, metric, var, dt, st, r;
 
-	for (st = 0; st < 2; ++st)
-		for (w = 0; w < 4; ++w)
-			for (p = 0; p < 4; ++p)
-				for (metric = 0; metric < 3; ++metric)
-					for (var = 0; var < 3; ++var)
-						for (dt = 0; dt < 2; ++dt)
-							check_case(st ? tiled : ctx, rng, st ? "tiled" : "loop", p,
-								   (aniso_wrt)w, (aniso_dtype)dt, 29, 2100,
-								   3, 2, metric, (aniso_gamma_var)var);
+	for (r = 0; r < 2; ++r)
+		for (st = 0; st < 2; ++st)
+			for (w = 0; w < 4; ++w)
+				for (p = 0; p < 4; ++p)
+					for (metric = 0; metric < 3; ++metric)
+						for (var = 0; var < 3; ++var)
+							for (dt = 0; dt < 2; ++dt)
+								check_case(st ? tiled : ctx, rng,
+									   st ? "tiled" : "loop", p,
+									   (aniso_reduction)r, (aniso_wrt)w,
+									   (aniso_dtype)dt, 29, 2100, 3, 2,
+									   metric, (aniso_gamma_var)var);
 }
 
 int main(void)
@@ -536,13 +610,20 @@ int main(void)
 		run_covering(ctx, tiled, &rng);
 	/* Finite differences: each wrt with another profile, metric and
 	 * variation; the full metrics are not symmetric. */
-	for (w = 0; w < 4; ++w)
-		check_finite_differences(ctx, &rng, (w + 1) % 4, (aniso_wrt)w, 3, (w + 2) % 3,
-					 (aniso_gamma_var)((w + 1) % 3));
-	check_finite_differences(ctx, &rng, 0, ANISO_WRT_GAMMA, 2, 2, ANISO_GAMMA_PER_J);
+	for (w = 0; w < 4; ++w) {
+		check_finite_differences(ctx, &rng, (w + 1) % 4, ANISO_REDUCTION_SUM, (aniso_wrt)w, 3,
+					 (w + 2) % 3, (aniso_gamma_var)((w + 1) % 3));
+		/* One forward program for the four. */
+		check_finite_differences(ctx, &rng, ANISO_KERNEL_IMQ, ANISO_REDUCTION_LOGSUMEXP,
+					 (aniso_wrt)w, 3, 2, ANISO_GAMMA_PER_J);
+	}
+	check_finite_differences(ctx, &rng, 0, ANISO_REDUCTION_SUM, ANISO_WRT_GAMMA, 2, 2,
+				 ANISO_GAMMA_PER_J);
 	check_far_points(ctx, &rng);
 	check_laplace_at_zero(ctx, tiled);
-	check_reproducible_and_arrays(ctx, &rng);
+	check_lse_extremes(ctx, &rng);
+	check_reproducible_and_arrays(ctx, &rng, ANISO_REDUCTION_SUM);
+	check_reproducible_and_arrays(ctx, &rng, ANISO_REDUCTION_LOGSUMEXP);
 	check_edges_and_errors(ctx);
 	tap_plan(tests);
 	aniso_ctx_free(tiled);

@@ -378,9 +378,11 @@ class Context:
         (Γ + Γᵀ)(x_i − y_j) for x, minus the same summed over i for y,
         Σ_i a_ie f(q_ij) for b, Σ c_ij f'(q_ij) ∂q/∂γ for gamma.  A full Γ is
         used as given (not symmetrised).  Laplace at q = 0 (x_i = y_j): that
-        pair adds 0 to the gradients with respect to x, y and gamma.  Other
-        arguments as :meth:`kernel_sum`; reduction: "sum" only in this
-        version (logsumexp is refused with the library's reason)."""
+        pair adds 0 to the gradients with respect to x, y and gamma.  With
+        reduction="logsumexp" the pairs weigh by the softmax weights
+        p_ije = exp(log f(q_ij) + b_je − out_ie): c_ij = Σ_e a_ie p_ije with
+        (log f)' in place of f', and Σ_i a_ie p_ije for b.  Other arguments
+        as :meth:`kernel_sum`."""
         options = _options(kernel, reduction)
         if wrt not in _WRT:
             raise ValueError("wrt: %r is not one of 'x', 'y', 'b', 'gamma'" % (wrt,))

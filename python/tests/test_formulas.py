@@ -88,5 +88,32 @@ def test_grad_errors(ctx):
         anisocl.kernel_grad(x, y, b, 1.0, np.ones(2), "z")
     with pytest.raises(ValueError, match=r"a: shape \(3,\) is not \(2,\)"):
         anisocl.kernel_grad(x, y, b, 1.0, np.ones(3), "x")
-    with pytest.raises(ValueError, match="sum reduction only"):
-        anisocl.kernel_grad(x, y, b, 1.0, np.ones(2), "x", reduction="logsumexp")
+
+
+@pytest.mark.parametrize("wrt", ["x", "b"])
+def test_logsumexp_grad_closed_form(ctx, rng, wrt):
+    """Softmax weights p_ij = f_ij exp(b_j − out_i), written here in NumPy:
+    dL/dx_i = Σ_j a_i p_ij (−1) (Γ + Γᵀ)(x_i − y_j) and dL/db_j = Σ_i a_i p_ij
+    for the Gaussian, with b of size 30 (the bound adds the exponent's
+    inputs, as the header says)."""
+    x, y = rng.random((M, D)), rng.random((N, D))
+    b = rng.standard_normal(N) * 30.0
+    gamma = random_gamma(rng, 1, D * D, D)[0]
+    a = rng.standard_normal(M)
+    grad = anisocl.kernel_grad(x, y, b, gamma, a, wrt, reduction="logsumexp")
+    log_f = np.log(terms(x, y, gamma, "fixed"))
+    out = anisocl.kernel_sum(x, y, b, gamma, reduction="logsumexp")
+    p = np.exp(log_f + b[None, :] - out[:, None])            # (M, N)
+    weight = a[:, None] * p
+    size = 1 + np.abs(log_f) + np.abs(b)[None, :] + np.abs(out)[:, None]
+    if wrt == "b":
+        expected = weight.sum(axis=0)
+        bound = 1e-12 * (np.abs(weight) * size).sum(axis=0)
+    else:
+        G = gamma.reshape(D, D)
+        d = x[:, None, :] - y[None, :, :]
+        pair = -weight[:, :, None] * np.einsum("kl,mnl->mnk", G + G.T, d)
+        expected = pair.sum(axis=1)
+        bound = 1e-12 * (np.abs(pair) * size[:, :, None]).sum(axis=1)
+    assert grad.shape == {"x": x, "b": b}[wrt].shape
+    assert np.all(np.abs(grad - expected) <= bound)
