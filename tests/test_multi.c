@@ -29,7 +29,13 @@
 /* ---- the shim ----------------------------------------------------------- */
 
 static cl_device_id fail_device; /* launches on its queues fail; NULL: none */
+/* Counted from every device's thread at once: atomic. */
 static long live_buffers;
+
+static long live_buffer_count(void)
+{
+	return __atomic_load_n(&live_buffers, __ATOMIC_SEQ_CST);
+}
 
 static void *real(const char *name)
 {
@@ -49,13 +55,13 @@ cl_mem clCreateBuffer(cl_context c, cl_mem_flags f, size_t s, void *h, cl_int *e
 	cl_mem m = REAL(clCreateBuffer)(c, f, s, h, e);
 
 	if (m)
-		++live_buffers;
+		__atomic_add_fetch(&live_buffers, 1, __ATOMIC_SEQ_CST);
 	return m;
 }
 
 cl_int clReleaseMemObject(cl_mem m)
 {
-	--live_buffers;
+	__atomic_sub_fetch(&live_buffers, 1, __ATOMIC_SEQ_CST);
 	return REAL(clReleaseMemObject)(m);
 }
 
@@ -303,7 +309,7 @@ static void check_fault(tap_rng *rng)
 	size_t k, q;
 
 	for (k = 0; k < 2; ++k) {
-		const long before = live_buffers;
+		const long before = live_buffer_count();
 		struct problem p;
 		aniso_multi *multi = NULL;
 		char why[512] = "";
@@ -335,8 +341,9 @@ static void check_fault(tap_rng *rng)
 		tap_ok(err == ANISO_OK && problem_compare(&p, out, TOL_FLOAT32, NULL),
 		       "  the set gives the right answer next");
 		aniso_multi_free(multi);
-		if (!tap_ok(live_buffers == before, "  no buffer left alive once the set is freed"))
-			tap_diag("%ld buffers before, %ld after", before, live_buffers);
+		if (!tap_ok(live_buffer_count() == before,
+			    "  no buffer left alive once the set is freed"))
+			tap_diag("%ld buffers before, %ld after", before, live_buffer_count());
 		free(out);
 		problem_free(&p);
 	}
