@@ -14,7 +14,9 @@ static const char devices_usage[] =
 	"and ANISOCL_DEVICE take), type, compute units, memory and float64\n"
 	"support, and marks with '*' the device the library picks by default:\n"
 	"ANISOCL_DEVICE if set, else the first GPU, else the first CPU, else the\n"
-	"first device.  Exit code 4 when there is no device.\n";
+	"first device.  `anisocl sum --device 0,1` (or all, or ANISOCL_DEVICE=0,1)\n"
+	"spreads one sum over several of these devices.  Exit code 4 when there is\n"
+	"no device.\n";
 
 static void format_bytes(unsigned long long bytes, char *buf, size_t size)
 {

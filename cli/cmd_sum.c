@@ -36,7 +36,9 @@ static const char sum_usage[] =
 	CLI_REDUCTION_HELP
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
 	"                 must share one dtype, <f4 or <f8)\n"
-	"  --device D     device index or name substring (see anisocl devices)\n"
+	"  --device D     device index or name substring (see anisocl devices); a\n"
+	"                 list (0,1) or all spreads the sum over those devices, with\n"
+	"                 the bits of one of them when they are of one kind\n"
 	"  --time         print the compute time and pairs/s to stderr\n"
 	"  --check-gamma  refuse (exit 3) a gamma whose metric is not positive\n"
 	"                 semi-definite, whose terms could overflow to Inf\n"
@@ -113,18 +115,53 @@ static double seconds_now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Where the sum runs: one context, or a set of devices (--device 0,1). */
+struct target {
+	aniso_ctx *ctx;
+	aniso_multi *multi;
+	const char *list; /* the set's --device list */
+};
+
+static int target_sum(const struct target *t, const aniso_shape *shape,
+		      const aniso_options *formula, void *const values[4], void *out)
+{
+	if (t->multi)
+		return aniso_multi_sum(t->multi, shape, formula, values[0], values[1], values[2],
+				       values[3], out);
+	return aniso_sum_ex(t->ctx, shape, formula, values[0], values[1], values[2], values[3],
+			    out);
+}
+
+static int target_fail(const struct target *t, const char *what, int code)
+{
+	if (t->multi)
+		return cli_multi_fail(t->multi, t->list, what, code);
+	return cli_library_fail(t->ctx, what, code);
+}
+
+static void target_notes(const struct target *t, struct cli_notes *notes)
+{
+	if (t->multi)
+		cli_print_notes_of(aniso_multi_errmsg(t->multi), notes);
+	else
+		cli_print_notes(t->ctx, notes);
+}
+
 /*
  * For --time: one pair of the same problem first, so that the kernel build
  * (seconds with some drivers, nothing with a warm cache) is not counted as
  * compute.  The kernels depend on D, E, K, the gamma mode and the dtype,
- * not on M or N, so this builds exactly what the real call uses.
+ * not on M or N, so this builds exactly what the real call uses.  A set
+ * of devices warms each of its devices up.
  */
-static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *formula,
-		   void *const values[4], void *out, struct cli_notes *notes, double *seconds)
+static int warm_up(const struct target *t, const aniso_shape *shape,
+		   const aniso_options *formula, void *const values[4], void *out,
+		   struct cli_notes *notes, double *seconds)
 {
 	aniso_shape one = *shape;
 	double start = seconds_now();
-	int code;
+	size_t k, count = t->multi ? aniso_multi_count(t->multi) : 1;
+	int code = ANISO_OK;
 
 	*seconds = 0.0;
 	if (shape->M == 0 || shape->N == 0)
@@ -134,12 +171,16 @@ static int warm_up(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options
 	one.gamma_rows = 1;
 	/* the first row of everything is a valid 1 x 1 problem; out is
 	 * overwritten by the real call afterwards */
-	code = aniso_sum_ex(ctx, &one, formula, values[0], values[1], values[2], values[3], out);
+	for (k = 0; k < count && code == ANISO_OK; ++k) {
+		struct target single = {t->multi ? aniso_multi_ctx(t->multi, k) : t->ctx, NULL, NULL};
+
+		code = target_sum(&single, &one, formula, values, out);
+		if (code != ANISO_OK)
+			return target_fail(&single, "aniso_sum_ex (warm-up for --time)", code);
+		/* the build happens here, so its notes are left by this call */
+		target_notes(&single, notes);
+	}
 	*seconds = seconds_now() - start;
-	if (code != ANISO_OK)
-		return cli_library_fail(ctx, "aniso_sum_ex (warm-up for --time)", code);
-	/* the build happens here, so its notes are left by this call */
-	cli_print_notes(ctx, notes);
 	return CLI_OK;
 }
 
@@ -151,7 +192,8 @@ int cli_sum(int argc, char **argv)
 	struct cli_input *inputs[4] = {&x, &y, &b, &g};
 	void *values[4] = {NULL, NULL, NULL, NULL};
 	void *out = NULL;
-	aniso_ctx *ctx = NULL;
+	struct target target = {NULL, NULL, NULL};
+	char where[300];
 	struct cli_notes notes = {0, ""};
 	aniso_shape shape;
 	aniso_dtype dtype;
@@ -201,7 +243,13 @@ int cli_sum(int argc, char **argv)
 		}
 	}
 
-	status = cli_context_and_values(opt.device, shape.dtype, inputs, 4, values, &ctx);
+	target.list = cli_device_list(opt.device);
+	if (target.list)
+		status = cli_multi_and_values(target.list, shape.dtype, inputs, 4, values,
+					      &target.multi);
+	else
+		status = cli_context_and_values(opt.device, shape.dtype, inputs, 4, values,
+						&target.ctx);
 	if (status != CLI_OK)
 		goto cleanup;
 	/* E <= N * E elements of B already fit in memory, so M * E * 8 only
@@ -217,19 +265,23 @@ int cli_sum(int argc, char **argv)
 		goto cleanup;
 	}
 	if (opt.time) {
-		status = warm_up(ctx, &shape, &opt.formula, values, out, &notes, &warm_up_seconds);
+		status = warm_up(&target, &shape, &opt.formula, values, out, &notes, &warm_up_seconds);
 		if (status != CLI_OK)
 			goto cleanup;
 	}
 	start = seconds_now();
-	code = aniso_sum_ex(ctx, &shape, &opt.formula, values[0], values[1], values[2], values[3],
-			    out);
+	code = target_sum(&target, &shape, &opt.formula, values, out);
 	elapsed = seconds_now() - start;
 	if (code != ANISO_OK) {
-		status = cli_library_fail(ctx, "aniso_sum_ex", code);
+		status = target_fail(&target, target.multi ? "aniso_multi_sum" : "aniso_sum_ex", code);
 		goto cleanup;
 	}
-	cli_print_notes(ctx, &notes);
+	target_notes(&target, &notes);
+	if (target.multi)
+		snprintf(where, sizeof(where), "%zu devices (--device %.200s)",
+			 aniso_multi_count(target.multi), target.list);
+	else
+		snprintf(where, sizeof(where), "%s", aniso_ctx_device_name(target.ctx));
 	if (opt.time)
 		fprintf(stderr,
 			"anisocl: %zu x %zu pairs (D = %zu, E = %zu, K = %zu, %s, %s, %s) on %s: "
@@ -238,7 +290,7 @@ int cli_sum(int argc, char **argv)
 			shape.M, shape.N, shape.D, shape.E, shape.K,
 			shape.dtype == ANISO_FLOAT64 ? "float64" : "float32",
 			aniso_kernel_name(opt.formula.kernel), aniso_reduction_name(opt.formula.reduction),
-			aniso_ctx_device_name(ctx), elapsed,
+			where, elapsed,
 			elapsed > 0 ? (double)shape.M * (double)shape.N / elapsed : 0.0,
 			warm_up_seconds);
 	out_shape[0] = shape.M;
@@ -255,6 +307,7 @@ cleanup:
 		free(values[i]);
 		cli_input_free(inputs[i]);
 	}
-	aniso_ctx_free(ctx);
+	aniso_multi_free(target.multi);
+	aniso_ctx_free(target.ctx);
 	return status;
 }

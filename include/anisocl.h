@@ -31,7 +31,9 @@
  *    for terms that small relative to the largest, which changes nothing
  *    beyond rounding.
  *  - Results are bitwise reproducible run to run on the same device and
- *    library version: the reduction order over j is fixed.
+ *    library version: the reduction order over j is fixed, and depends on
+ *    the problem only, not on the device's size (so devices of one kind
+ *    give the same bits, alone or together: aniso_multi_sum).
  *  - NaN and Inf propagate as IEEE arithmetic says: a NaN in x_i makes row
  *    i NaN; a NaN in y_j or gamma_j every row; a NaN in b[j][e] column e
  *    of every row (0 * NaN is NaN).  A G that is not positive
@@ -152,7 +154,9 @@ typedef struct aniso_ctx_s aniso_ctx;
  * Create a context on the device chosen by ANISOCL_DEVICE (an index into
  * the list that `aniso_device_list` and `anisocl devices` print, or a
  * case-insensitive substring of the device or platform name); without it,
- * the first GPU, else the first CPU, else the first device.
+ * the first GPU, else the first CPU, else the first device.  A list for
+ * several devices ("0,1" or "all", see aniso_multi_create) gives one
+ * context on its first device ("all": on the default one).
  * On failure *ctx is set to NULL and, when errmsg is not NULL, up to
  * errmsg_size bytes of the reason are written there.
  */
@@ -236,10 +240,14 @@ typedef struct {
  * ANISO_ERR_NULL_ARG.
  *
  * Problems larger than the device are streamed: x, y, b and gamma go
- * through in chunks that fit its largest allocation and half its memory,
- * the j-chunks are added on the host in double with compensation, in a
- * fixed order (same accuracy and reproducibility), and out is written once
- * every pass has succeeded; this needs a host copy of out.
+ * through in passes that fit its largest allocation and half its memory,
+ * each pass some rows against whole j-blocks (blocks that depend on the
+ * problem only), and each row's block partials are merged in block order
+ * as in one pass: the bits do not depend on the passes.  out is written
+ * once every pass has succeeded; this needs a host copy of out.  A device
+ * whose largest allocation cannot hold one j-block (512 rows of y, b or
+ * gamma) merges j-chunks on the host in double with compensation instead,
+ * in a fixed order (same accuracy and reproducibility, other bits).
  * ANISO_ERR_TOO_LARGE then means that a single row (D, E or K numbers)
  * does not fit one allocation.
  */
@@ -291,8 +299,10 @@ typedef enum {
  *     absolute; with b = 1e30 it is relative to |out| = 1e30.
  *   - Results are bitwise reproducible run to run on one device, as for
  *     the sum: block partials merge as (max, scaled sum) pairs in a fixed
- *     order, and streamed j-chunks (aniso_sum_ex on host arrays larger than
- *     the device) merge on the host in double, in chunk order.
+ *     order, whether the sum ran in one pass, in passes (host arrays larger
+ *     than the device) or on several devices; only the fallback for a
+ *     device that cannot hold one j-block merges j-chunks on the host in
+ *     double, in chunk order.
  */
 typedef enum {
 	ANISO_REDUCTION_SUM = 0,      /* the default, aniso_sum's          */
@@ -562,6 +572,66 @@ ANISO_API int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options,
 				const aniso_array *y, const aniso_array *b,
 				const aniso_array *gamma, aniso_gamma_var gamma_var,
 				const aniso_array *a, aniso_array *grad);
+
+/* ------------------------------------------------------------------ */
+/* Several devices: one sum spread over them                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A set of devices that share each sum.  A handle of its own rather than
+ * aniso_ctx_create_on("0,1"): an aniso_ctx is one device, one queue, one
+ * lock, and its arrays, gradients and solves stay one-device; the set
+ * holds one such context per device (aniso_multi_ctx) and adds only the
+ * split.  Every existing function keeps its meaning.
+ *
+ * device_list: device specs separated by commas, each an index or a name
+ * substring as aniso_ctx_create_on takes ("0,1", "gpu,cpu"), or "all"
+ * (every device, in aniso_device_list's order).  NULL or "" means
+ * ANISOCL_DEVICE, which takes the same list; unset, the one device
+ * aniso_ctx_create would take.  A spec that matches no device, or two that
+ * name the same device, is ANISO_ERR_BAD_DEVICE_SPEC with a message naming
+ * the item.  Errors as for aniso_ctx_create.
+ *
+ * aniso_multi_sum: aniso_sum_ex's arguments and results, the work cut
+ * among the devices and run on all of them at once (a host thread each):
+ *  - rows i in proportion to each device's speed when M >= 128 per
+ *    device; otherwise the j-blocks (so that M = 16 uses every device),
+ *    their partials merged on the first device of the list.  Speed: first
+ *    estimated from compute units x clock (GPUs counted 16 times a CPU
+ *    core), then measured on each call (pairs/s of each device's piece;
+ *    a piece under 50 ms only raises a device's figure) and used for the
+ *    next once every device has been measured: a slow CPU beside a GPU
+ *    gets a small share.
+ *  - The result does not depend on which devices or how many took part,
+ *    as long as they are of one kind (same model and driver): it is
+ *    bitwise the result of aniso_sum_ex on one of them.  The j-blocks
+ *    are a function of the problem alone, and every row's block partials
+ *    merge in block order by the same combine pass.  Devices of different
+ *    kinds give each row the bits of the kind that computed it, and which
+ *    device computes a row follows the measured speeds, so such a set's
+ *    bits may change from call to call.
+ *  - A failure on any device: its error code, a message that starts with
+ *    "device <item> (<name>): ", out untouched; the other devices' pieces
+ *    are waited for, and nothing of theirs stays queued.
+ * Calls on one set are serialised by its lock; a set's contexts may be
+ * used by themselves between calls (each has its own lock).
+ */
+typedef struct aniso_multi_s aniso_multi;
+
+ANISO_API int aniso_multi_create(const char *device_list, aniso_multi **multi,
+				 char *errmsg, size_t errmsg_size);
+/* Accepts NULL.  Frees every context of the set. */
+ANISO_API void aniso_multi_free(aniso_multi *multi);
+ANISO_API int aniso_multi_sum(aniso_multi *multi, const aniso_shape *shape,
+			      const aniso_options *options, const void *x,
+			      const void *y, const void *b, const void *gamma,
+			      void *out);
+/* The message of the last failed call on the set, as aniso_ctx_errmsg. */
+ANISO_API const char *aniso_multi_errmsg(const aniso_multi *multi);
+/* How many devices, and the context of the k-th (owned by the set; NULL
+ * when k is out of range). */
+ANISO_API size_t aniso_multi_count(const aniso_multi *multi);
+ANISO_API aniso_ctx *aniso_multi_ctx(const aniso_multi *multi, size_t k);
 
 /* ------------------------------------------------------------------ */
 /* Devices                                                             */

@@ -193,23 +193,32 @@ static int choose_device(const struct device_entry *list, size_t count,
 			 struct aniso_msg *msg)
 {
 	const char *source = spec && *spec ? "device" : "ANISOCL_DEVICE";
+	char first[128];
 	size_t k;
 
 	if (!spec || !*spec)
 		spec = getenv("ANISOCL_DEVICE");
+	/* A list for several devices (aniso_multi_create's "0,1" or "all"):
+	 * one device takes the list's first, or the default for "all". */
+	if (spec && strcmp(spec, "all") == 0)
+		spec = NULL;
+	if (spec && strchr(spec, ',')) {
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(spec, ","), spec);
+		spec = first;
+	}
 	if (spec && *spec) {
 		if (is_index(spec)) {
 			unsigned long index = strtoul(spec, NULL, 10);
 
 			if (index < count) {
-				snprintf(why, why_size, "%s=%s", source, spec);
+				snprintf(why, why_size, "%s=%.100s", source, spec);
 				return (int)index;
 			}
 		} else {
 			for (k = 0; k < count; ++k) {
 				if (contains_nocase(list[k].name, spec) ||
 				    contains_nocase(list[k].platform_name, spec)) {
-					snprintf(why, why_size, "%s=%s", source, spec);
+					snprintf(why, why_size, "%s=%.100s", source, spec);
 					return (int)k;
 				}
 			}

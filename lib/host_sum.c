@@ -1,15 +1,24 @@
 /*
- * The host-array entry point: copy in, compute, copy out, and stream the
- * problem in i- and j-chunks when it does not fit the device at once.
+ * The host-array entry point: copy in, compute, copy out, in passes when
+ * the problem does not fit the device at once.
  *
- * Streaming: x, gamma (per i) and out go through in chunks of rows_i rows,
- * y, b and gamma (per j) in chunks of rows_j rows.  Each (i-chunk, j-chunk)
- * pair is one ordinary sum; the j-chunks of an i-chunk are merged on the
- * host in double, in chunk order, so the result is deterministic and as
- * accurate as the one-pass sum: added with compensation for the sum, as
- * (max, scaled sum) pairs for logsumexp (see merge_value).  Everything lands in
- * a staging copy first, and `out` is written only when every pass has
- * succeeded.
+ * One planner (aniso_plan_j_block_len) cuts j into blocks that depend on
+ * the problem only.  A pass is some rows i against some whole j-blocks;
+ * its block partials come back to the host, and every row's partials are
+ * merged on the device by the combine pass, in block order: exactly what
+ * one pass over everything does.  So the bits of a result do not depend
+ * on how the problem was cut into passes, nor on which device ran which
+ * piece (lib/multi.c runs pieces on several devices with the same
+ * functions).  Everything lands in a staging copy first, and `out` is
+ * written only when every pass has succeeded.
+ *
+ * Only a device whose largest allocation cannot hold one block of y, b
+ * or per-j gamma (512 rows; an artificial cap, ANISOCL_MAX_ALLOC_BYTES)
+ * falls back to the older streaming: j-chunks sized from the device's
+ * memory, each one an ordinary sum, merged on the host in double, in chunk
+ * order (added with compensation for the sum, as (max, scaled sum) pairs
+ * for logsumexp: see merge_value).  Deterministic and as accurate, but
+ * its bits are the device's own.
  */
 #include "config.h"
 
@@ -100,10 +109,12 @@ static int upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name
 	return ANISO_OK;
 }
 
-/* One sum whose arrays all fit: result (M x E) into host memory `result`. */
-static int sum_once(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
-		    const void *x, const void *y, const void *b, const void *gamma,
-		    void *result)
+/* One pass whose arrays all fit: into host memory `result`, M x E final
+ * values, or with partials_only the blocks' partials (see
+ * aniso_reduce_blocks); j_block_len 0: the plan's own blocks. */
+static int run_pass(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+		    size_t j_block_len, int partials_only, const void *x, const void *y,
+		    const void *b, const void *gamma, void *result, size_t result_bytes)
 {
 	struct aniso_bytes bytes;
 	cl_mem bx, by, bb, bg, bo;
@@ -116,13 +127,13 @@ static int sum_once(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_for
 	    (err = upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
 	    (err = upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK)
 		goto out;
-	err = aniso_scratch_get(ctx, SCRATCH_OUT, bytes.out, &bo);
+	err = aniso_scratch_get(ctx, SCRATCH_OUT, result_bytes, &bo);
 	if (err != ANISO_OK)
 		goto out;
-	err = aniso_sum_buffers(ctx, s, f, bx, by, bb, bg, bo);
+	err = aniso_reduce_blocks(ctx, s, f, j_block_len, partials_only, bx, by, bb, bg, NULL, bo);
 	if (err != ANISO_OK)
 		goto out;
-	status = clEnqueueReadBuffer(ctx->queue, bo, CL_TRUE, 0, bytes.out, result, 0, NULL,
+	status = clEnqueueReadBuffer(ctx->queue, bo, CL_TRUE, 0, result_bytes, result, 0, NULL,
 				     NULL);
 	if (status != CL_SUCCESS)
 		err = aniso_cl_fail(&ctx->msg, "clEnqueueReadBuffer(out)", status);
@@ -132,6 +143,17 @@ out:
 		 * returning, whatever failed. */
 		(void)clFinish(ctx->queue);
 	return err;
+}
+
+/* One sum whose arrays all fit: result (M x E) into host memory. */
+static int sum_once(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+		    const void *x, const void *y, const void *b, const void *gamma,
+		    void *result)
+{
+	struct aniso_bytes bytes;
+
+	aniso_shape_bytes(s, &bytes);
+	return run_pass(ctx, s, f, 0, 0, x, y, b, gamma, result, bytes.out);
 }
 
 static double element(const void *a, size_t k, aniso_dtype dtype)
@@ -237,7 +259,276 @@ out:
 	return err;
 }
 
-static const char *first_null(const aniso_shape *s, const void *x, const void *y,
+/* Rows i and whole j-blocks per pass of a piece. */
+struct passes {
+	size_t rows, blocks;
+};
+
+/*
+ * How many rows and whole j-blocks (of j_block_len) one pass may take, so
+ * that each buffer fits the device's largest allocation and all of them
+ * the share of its memory that streaming plans for.  All blocks when y, b
+ * and gamma fit whole; rows = 0 when not even one block fits.
+ */
+static void plan_passes(const aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+			size_t j_block_len, int partials_only, struct passes *p)
+{
+	const size_t elem = aniso_dtype_size(s->dtype);
+	const size_t part = s->E * aniso_formula_partial_width(f) * elem;
+	const size_t blocks = (s->N + j_block_len - 1) / j_block_len;
+	const size_t K_i = s->gamma_var == ANISO_GAMMA_PER_I ? s->K : 0;
+	const size_t K_j = s->gamma_var == ANISO_GAMMA_PER_J ? s->K : 0;
+	const cl_ulong row_j = (cl_ulong)(s->D + s->E + K_j) * elem;
+	const cl_ulong widest_j = (cl_ulong)max3(s->D, s->E, K_j) * elem;
+	const cl_ulong max_alloc = ctx->caps.max_alloc_bytes;
+	const cl_ulong fixed_gamma = s->gamma_var == ANISO_GAMMA_FIXED ? (cl_ulong)s->K * elem : 0;
+	cl_ulong budget = ctx->caps.global_mem_bytes / GLOBAL_MEMORY_SHARE;
+	cl_ulong row_i, widest_i, q, r;
+
+	p->rows = p->blocks = 0;
+	if (fixed_gamma >= budget || fixed_gamma > max_alloc)
+		return;
+	budget -= fixed_gamma;
+	/* Everything at once when it fits: one pass, as before any cut. */
+	row_i = (cl_ulong)(s->D + K_i) * elem +
+		(partials_only ? blocks * part : s->E * elem + (blocks > 1 ? blocks * part : 0));
+	widest_i = (cl_ulong)max3(s->D, K_i, partials_only || blocks > 1 ? blocks * part / elem
+									  : s->E) * elem;
+	if ((cl_ulong)s->N * row_j + (cl_ulong)s->M * row_i <= budget &&
+	    (cl_ulong)s->N * widest_j <= max_alloc && (cl_ulong)s->M * widest_i <= max_alloc) {
+		p->rows = s->M;
+		p->blocks = blocks;
+		return;
+	}
+	/* Else each side gets half, unless one side fits whole in its half. */
+	if ((cl_ulong)s->N * row_j <= budget / 2 && (cl_ulong)s->N * widest_j <= max_alloc) {
+		q = blocks;
+	} else {
+		q = budget / 2 / (j_block_len * row_j);
+		if (q > max_alloc / (j_block_len * widest_j))
+			q = max_alloc / (j_block_len * widest_j);
+		if (q > blocks)
+			q = blocks;
+	}
+	if (q == 0)
+		return;
+	/* Per row: x and per-i gamma in; out, or the pass's partials, and
+	 * the partials of all blocks (on the device for the combine pass). */
+	row_i = (cl_ulong)(s->D + K_i) * elem;
+	widest_i = (cl_ulong)max3(s->D, K_i, 1) * elem;
+	if (q == blocks && !partials_only) {
+		row_i += s->E * elem + (blocks > 1 ? blocks * part : 0);
+		if (blocks > 1 && blocks * part > widest_i)
+			widest_i = blocks * part;
+		if (s->E * elem > widest_i)
+			widest_i = s->E * elem;
+	} else {
+		row_i += q * part + (partials_only ? 0 : blocks * part);
+		if ((partials_only ? q : blocks) * part > widest_i)
+			widest_i = (partials_only ? q : blocks) * part;
+	}
+	budget -= ((cl_ulong)s->N < q * j_block_len ? (cl_ulong)s->N : q * j_block_len) * row_j;
+	r = budget / row_i;
+	if (r > max_alloc / widest_i)
+		r = max_alloc / widest_i;
+	if (r > s->M)
+		r = s->M;
+	p->rows = (size_t)r;
+	p->blocks = r ? (size_t)q : 0;
+}
+
+/* result (rows x E) = each row's block partials (blocks x rows x E x the
+ * partial width, host memory) merged in block order by the combine pass
+ * on the device: the merge a single pass does. */
+static int combine_on_device(aniso_ctx *ctx, const aniso_shape *s,
+			     const struct aniso_formula *f, size_t blocks,
+			     const void *partials, void *result)
+{
+	const size_t elem = aniso_dtype_size(s->dtype);
+	const size_t out_bytes = s->M * s->E * elem;
+	cl_mem bp, bo;
+	cl_int status;
+	int err;
+
+	err = upload(ctx, SCRATCH_PARTIAL, "the block partials", partials,
+		     blocks * out_bytes * aniso_formula_partial_width(f), &bp);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_scratch_get(ctx, SCRATCH_OUT, out_bytes, &bo);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_sum_rows_buffers(ctx, s, f, bp, blocks, s->M * s->E, bo);
+	if (err != ANISO_OK)
+		goto out;
+	status = clEnqueueReadBuffer(ctx->queue, bo, CL_TRUE, 0, out_bytes, result, 0, NULL, NULL);
+	if (status != CL_SUCCESS)
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueReadBuffer(out)", status);
+out:
+	if (err != ANISO_OK)
+		(void)clFinish(ctx->queue);
+	return err;
+}
+
+int aniso_host_combine(aniso_ctx *ctx, const aniso_shape *shape, const struct aniso_formula *f,
+		       size_t blocks, const void *partials, void *result)
+{
+	int err;
+
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	err = combine_on_device(ctx, shape, f, blocks, partials, result);
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
+
+/* The shape of rows [i0, i0 + mi) against terms [j0, j0 + nj) of s, and
+ * where its gamma starts. */
+static aniso_shape sub_shape(const aniso_shape *s, size_t i0, size_t mi, size_t j0, size_t nj,
+			     const char *gamma, const char **g)
+{
+	const size_t elem = aniso_dtype_size(s->dtype);
+	aniso_shape c = *s;
+
+	c.M = mi;
+	c.N = nj;
+	*g = gamma;
+	if (s->gamma_var == ANISO_GAMMA_PER_I) {
+		c.gamma_rows = mi;
+		*g = gamma + i0 * s->K * elem;
+	} else if (s->gamma_var == ANISO_GAMMA_PER_J) {
+		c.gamma_rows = nj;
+		*g = gamma + j0 * s->K * elem;
+	}
+	return c;
+}
+
+/* A piece in passes (see aniso_host_piece): into staging. */
+static int piece_in_passes(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+			   size_t L, int partials_only, const struct passes *p, const char *x,
+			   const char *y, const char *b, const char *gamma, char *staging)
+{
+	const size_t elem = aniso_dtype_size(s->dtype);
+	const size_t part = s->E * aniso_formula_partial_width(f) * elem;
+	const size_t blocks = (s->N + L - 1) / L;
+	char *partials = NULL;
+	size_t i0, k0, k;
+	int err = ANISO_OK;
+
+	if (p->blocks < blocks || partials_only) {
+		partials = malloc(p->rows * blocks * part);
+		if (!partials) {
+			err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY,
+					    "out of host memory for the block partials (%zu rows x %zu "
+					    "blocks x E = %zu)", p->rows, blocks, s->E);
+			goto out;
+		}
+	}
+	for (i0 = 0; i0 < s->M; i0 += p->rows) {
+		const size_t mi = min_size(p->rows, s->M - i0);
+		const char *g;
+		aniso_shape c;
+
+		if (!partials) {
+			/* every block in one pass: combined on the device */
+			c = sub_shape(s, i0, mi, 0, s->N, gamma, &g);
+			err = run_pass(ctx, &c, f, L, 0, x + i0 * s->D * elem, y, b, g,
+				       staging + i0 * s->E * elem, mi * s->E * elem);
+			if (err != ANISO_OK)
+				goto out;
+			continue;
+		}
+		for (k0 = 0; k0 < blocks; k0 += p->blocks) {
+			const size_t kb = min_size(p->blocks, blocks - k0), j0 = k0 * L;
+
+			c = sub_shape(s, i0, mi, j0, min_size(kb * L, s->N - j0), gamma, &g);
+			err = run_pass(ctx, &c, f, L, 1, x + i0 * s->D * elem, y + j0 * s->D * elem,
+				       b + j0 * s->E * elem, g, partials + k0 * mi * part,
+				       kb * mi * part);
+			if (err != ANISO_OK)
+				goto out;
+		}
+		if (partials_only) {
+			for (k = 0; k < blocks; ++k)
+				memcpy(staging + (k * s->M + i0) * part, partials + k * mi * part,
+				       mi * part);
+			continue;
+		}
+		c = sub_shape(s, i0, mi, 0, s->N, gamma, &g);
+		err = combine_on_device(ctx, &c, f, blocks, partials, staging + i0 * s->E * elem);
+		if (err != ANISO_OK)
+			goto out;
+	}
+out:
+	free(partials);
+	return err;
+}
+
+/* Called with the context's lock held and its message cleared. */
+static int host_piece(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
+		      size_t L, int partials_only, const char *x, const char *y, const char *b,
+		      const char *gamma, char *result)
+{
+	const size_t elem = aniso_dtype_size(s->dtype);
+	const size_t blocks = (s->N + L - 1) / L;
+	const size_t result_bytes = partials_only
+					    ? blocks * s->M * s->E * elem *
+						      aniso_formula_partial_width(f)
+					    : s->M * s->E * elem;
+	struct passes p;
+	char *staging = NULL;
+	size_t rows_i = 0, rows_j = 0;
+	int err;
+
+	plan_passes(ctx, s, f, L, partials_only, &p);
+	if (p.rows >= s->M && p.blocks >= blocks) {
+		err = run_pass(ctx, s, f, L, partials_only, x, y, b, gamma, result, result_bytes);
+		goto out;
+	}
+	if (p.rows == 0 && partials_only) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				    "one j-block (%zu rows of y, b and gamma, D = %zu, E = %zu, "
+				    "K = %zu) does not fit %s (largest allocation %llu bytes)",
+				    L, s->D, s->E, s->K, ctx->caps.name,
+				    (unsigned long long)ctx->caps.max_alloc_bytes);
+		goto out;
+	}
+	staging = malloc(result_bytes);
+	if (!staging) {
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY,
+				    "out of host memory for a %zu-byte staging copy of out",
+				    result_bytes);
+		goto out;
+	}
+	if (p.rows > 0) {
+		err = piece_in_passes(ctx, s, f, L, partials_only, &p, x, y, b, gamma, staging);
+	} else {
+		err = stream_chunks(ctx, s, &rows_i, &rows_j);
+		if (err == ANISO_OK)
+			err = sum_streamed(ctx, s, f, x, y, b, gamma, rows_i, rows_j, staging);
+	}
+	if (err == ANISO_OK)
+		memcpy(result, staging, result_bytes);
+out:
+	free(staging);
+	return err;
+}
+
+int aniso_host_piece(aniso_ctx *ctx, const aniso_shape *shape, const struct aniso_formula *f,
+		     size_t j_block_len, int partials_only, const void *x, const void *y,
+		     const void *b, const void *gamma, void *result)
+{
+	int err;
+
+	pthread_mutex_lock(&ctx->lock);
+	aniso_msg_clear(&ctx->msg);
+	err = aniso_validate_shape(ctx, shape, 0);
+	if (err == ANISO_OK)
+		err = host_piece(ctx, shape, f, j_block_len, partials_only, x, y, b, gamma, result);
+	pthread_mutex_unlock(&ctx->lock);
+	return err;
+}
+
+const char *aniso_host_first_null(const aniso_shape *s, const void *x, const void *y,
 			      const void *b, const void *gamma, const void *out)
 {
 	/* An empty array may be NULL; M = 0 needs no x and no out. */
@@ -264,10 +555,7 @@ int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *
 		 const void *x, const void *y, const void *b, const void *gamma, void *out)
 {
 	struct aniso_formula formula;
-	struct aniso_bytes bytes;
 	const char *missing;
-	char *staging = NULL;
-	size_t rows_i = 0, rows_j = 0;
 	int err;
 
 	if (!ctx)
@@ -280,37 +568,22 @@ int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *
 	err = aniso_formula_from_options(ctx, options, &formula);
 	if (err != ANISO_OK)
 		goto out;
-	missing = first_null(shape, x, y, b, gamma, out);
+	missing = aniso_host_first_null(shape, x, y, b, gamma, out);
 	if (missing) {
 		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
 				    "%s is NULL: expected a host array", missing);
 		goto out;
 	}
-	aniso_shape_bytes(shape, &bytes);
 	if (shape->M == 0)
 		goto out;
 	if (shape->N == 0) {
 		aniso_fill_host(out, shape->dtype, shape->M * shape->E, aniso_empty_value(&formula));
 		goto out;
 	}
-	err = stream_chunks(ctx, shape, &rows_i, &rows_j);
-	if (err != ANISO_OK)
-		goto out;
-	if (rows_i >= shape->M && rows_j >= shape->N) {
-		err = sum_once(ctx, shape, &formula, x, y, b, gamma, out);
-		goto out;
-	}
-	staging = malloc(bytes.out);
-	if (!staging) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY,
-				    "out of host memory for a %zu-byte staging copy of out", bytes.out);
-		goto out;
-	}
-	err = sum_streamed(ctx, shape, &formula, x, y, b, gamma, rows_i, rows_j, staging);
-	if (err == ANISO_OK)
-		memcpy(out, staging, bytes.out);
+	err = host_piece(ctx, shape, &formula,
+			 aniso_plan_j_block_len(shape, shape->E, aniso_formula_partial_width(&formula)),
+			 0, x, y, b, gamma, out);
 out:
-	free(staging);
 	pthread_mutex_unlock(&ctx->lock);
 	return err;
 }

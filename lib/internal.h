@@ -146,6 +146,11 @@ struct aniso_launch_plan {
 struct aniso_ctx_s;
 void aniso_plan_make(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
 		     const struct aniso_formula *formula, struct aniso_launch_plan *plan);
+/* The length of every j-block of a problem but the last: a function of
+ * M, N, the result's width, dtype and reduction only, the same on every
+ * device, so that pieces of one problem merge to the same bits wherever
+ * they ran. */
+size_t aniso_plan_j_block_len(const aniso_shape *shape, size_t out_cols, size_t partial_width);
 /* Redo the launch layout for the work-group a program was built with (at
  * most the plan's; see aniso_program_get). */
 void aniso_plan_set_work_group(const struct aniso_ctx_s *ctx, const aniso_shape *shape,
@@ -170,6 +175,8 @@ size_t aniso_formula_row_cols(const struct aniso_formula *formula, const aniso_s
 int aniso_formula_packs_softmax(const struct aniso_kernel_config *config);
 /* Numbers per (block, i, column) partial (the reduction's PARTIAL_WIDTH). */
 size_t aniso_partial_width(const struct aniso_kernel_config *config);
+/* The same for the programs of a formula (host_sum.c, multi.c). */
+size_t aniso_formula_partial_width(const struct aniso_formula *formula);
 
 /* ---- program_cache.c --------------------------------------------- */
 
@@ -279,6 +286,28 @@ size_t aniso_dtype_size(aniso_dtype dtype);
 int aniso_scratch_get(aniso_ctx *ctx, enum aniso_scratch_slot slot,
 		      size_t bytes, cl_mem *buffer);
 
+/* ---- host_sum.c ---------------------------------------------------- */
+
+/* One piece of a host-array sum (lib/multi.c): shape's rows against its
+ * N terms, pointers already at the piece's first row and first term (the
+ * start of a j-block of the whole problem), cut into j-blocks of
+ * j_block_len (the whole problem's).  result: M x E final values, or with
+ * partials_only the blocks' partials, blocks x M x E x the reduction's
+ * partial width.  Passes as the device's memory allows; result written
+ * only on success.  Takes the context's lock; M > 0, N > 0. */
+int aniso_host_piece(aniso_ctx *ctx, const aniso_shape *shape, const struct aniso_formula *f,
+		     size_t j_block_len, int partials_only, const void *x, const void *y,
+		     const void *b, const void *gamma, void *result);
+/* The first array of a host-array sum that is NULL but must not be (an
+ * empty one may be NULL), or NULL. */
+const char *aniso_host_first_null(const aniso_shape *s, const void *x, const void *y,
+				  const void *b, const void *gamma, const void *out);
+/* result (M x E) = the combine pass over partials (blocks x M x E x width,
+ * host memory, as aniso_host_piece gives them), on this context's device.
+ * Takes the context's lock. */
+int aniso_host_combine(aniso_ctx *ctx, const aniso_shape *shape, const struct aniso_formula *f,
+		       size_t blocks, const void *partials, void *result);
+
 /* ---- validate.c -------------------------------------------------- */
 
 /* Check a shape against the rules; names the culprit.  check_limits: also
@@ -309,6 +338,16 @@ int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 			 const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 			 cl_mem gamma, cl_mem a, cl_mem out);
+/* aniso_reduce_buffers as one piece of a larger sum: j_block_len (0: the
+ * plan's own) fixes the j-blocks, which must be the whole problem's
+ * (aniso_plan_j_block_len) for a piece to give the bits that the whole
+ * gives.  partials_only: out receives the blocks' partials (j_blocks x M
+ * x cols x the reduction's partial width, in the combine pass's layout)
+ * instead of final values. */
+int aniso_reduce_blocks(aniso_ctx *ctx, const aniso_shape *shape,
+			const struct aniso_formula *formula, size_t j_block_len,
+			int partials_only, cl_mem x, cl_mem y, cl_mem b, cl_mem gamma, cl_mem a,
+			cl_mem out);
 /* out (cols numbers) = the sum of the rows of `rows` (rows x cols), in row
  * order, compensated: the combine pass of the program that
  * aniso_reduce_buffers ran for the same shape and formula. */

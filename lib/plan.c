@@ -7,9 +7,25 @@
 
 #include "internal.h"
 
-/* Fewer j per block than this and the partial sums cost more than they
- * save. */
-#define MIN_J_BLOCK_LEN 512
+/*
+ * The j-blocking is a function of the problem alone (M, N, the result's
+ * width and dtype), never of the device: a row's partial sums, and the
+ * order they merge in, are then the same whichever device computes it and
+ * however many take part (lib/multi.c), or however a host-array sum is cut
+ * into passes (lib/host_sum.c).  Blocks are whole multiples of
+ * J_BLOCK_QUANTUM, which every chunk (128 on CPUs, the tiled work-group,
+ * a power of two <= 256, on GPUs) divides, so the chunks inside a block
+ * are the same too.
+ */
+/* j per block: a multiple of this, and never fewer.  Fewer and the
+ * partial sums cost more than they save. */
+#define J_BLOCK_QUANTUM 512
+/* Enough (nominal groups of NOMINAL_GROUP_ROWS rows) x (j-blocks) to fill
+ * a large GPU several times over (16 groups per compute unit on 128 units),
+ * so that M = 16 with a large N still uses every device.  On CPUs this
+ * is more groups than needed, at about a microsecond each. */
+#define TARGET_GROUPS 2048
+#define NOMINAL_GROUP_ROWS 128
 /* Below this N, CPU plans use large work-groups (see aniso_plan_make). */
 #define SMALL_N 2048
 /* Partial sums never take more than this much scratch memory. */
@@ -85,6 +101,16 @@ int aniso_formula_packs_softmax(const struct aniso_kernel_config *c)
 size_t aniso_partial_width(const struct aniso_kernel_config *c)
 {
 	return accumulation(c) == ANISO_REDUCTION_LOGSUMEXP ? 2 : 1;
+}
+
+size_t aniso_formula_partial_width(const struct aniso_formula *f)
+{
+	struct aniso_kernel_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.formula = f->id;
+	c.reduction = f->reduction;
+	return aniso_partial_width(&c);
 }
 
 static enum aniso_strategy strategy_for(const aniso_ctx *ctx)
@@ -211,34 +237,54 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	aniso_plan_set_work_group(ctx, shape, plan, c->work_group);
 }
 
+size_t aniso_plan_j_block_len(const aniso_shape *shape, size_t out_cols, size_t partial_width)
+{
+	const size_t row_groups = (shape->M + NOMINAL_GROUP_ROWS - 1) / NOMINAL_GROUP_ROWS;
+	const size_t max_blocks = (shape->N + J_BLOCK_QUANTUM - 1) / J_BLOCK_QUANTUM;
+	const size_t partial_row_bytes = shape->M * out_cols * aniso_dtype_size(shape->dtype) *
+					 partial_width;
+	size_t j_blocks = row_groups ? (TARGET_GROUPS + row_groups - 1) / row_groups : 1;
+
+	if (j_blocks > max_blocks)
+		j_blocks = max_blocks;
+	if (j_blocks > 1 && partial_row_bytes > 0 &&
+	    j_blocks > MAX_PARTIAL_BYTES / partial_row_bytes)
+		j_blocks = MAX_PARTIAL_BYTES / partial_row_bytes;
+	if (j_blocks < 1)
+		j_blocks = 1;
+	return round_up((shape->N + j_blocks - 1) / j_blocks, J_BLOCK_QUANTUM);
+}
+
 void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 			       struct aniso_launch_plan *plan, size_t work_group)
 {
 	struct aniso_kernel_config *c = &plan->config;
-	size_t target_groups, j_blocks, max_blocks, partial_row_bytes;
 
 	c->work_group = work_group;
 	/* The tiled kernel's tile of j is its work-group. */
 	if (c->strategy == ANISO_STRATEGY_TILED)
 		c->chunk = work_group;
 	plan->i_groups = (shape->M + c->work_group * c->lanes - 1) / (c->work_group * c->lanes);
-	/* Enough groups to fill every compute unit several times over, so
-	 * that M = 16 with a large N still uses the whole device. */
-	target_groups = (size_t)ctx->caps.compute_units * (ctx->caps.kind == ANISO_KIND_GPU ? 16 : 8);
-	j_blocks = (target_groups + plan->i_groups - 1) / plan->i_groups;
-	max_blocks = (shape->N + MIN_J_BLOCK_LEN - 1) / MIN_J_BLOCK_LEN;
-	if (j_blocks > max_blocks)
-		j_blocks = max_blocks;
-	partial_row_bytes = shape->M * c->out_cols * aniso_dtype_size(shape->dtype) *
-			    aniso_partial_width(c);
-	if (j_blocks > 1 && j_blocks * partial_row_bytes > MAX_PARTIAL_BYTES)
-		j_blocks = MAX_PARTIAL_BYTES / partial_row_bytes;
-	if (j_blocks > 1 && j_blocks * partial_row_bytes > ctx->caps.max_alloc_bytes)
-		j_blocks = (size_t)(ctx->caps.max_alloc_bytes / partial_row_bytes);
-	if (j_blocks < 1)
-		j_blocks = 1;
-	/* Blocks are whole chunks, so every block but the last is full. */
-	plan->j_block_len = round_up((shape->N + j_blocks - 1) / j_blocks, c->chunk);
+	if (plan->j_block_len == 0) {
+		const size_t partial_row_bytes = shape->M * c->out_cols *
+						 aniso_dtype_size(shape->dtype) * aniso_partial_width(c);
+
+		plan->j_block_len = aniso_plan_j_block_len(shape, c->out_cols,
+							   aniso_partial_width(c));
+		/* Device arrays cannot be cut into passes: on a device whose
+		 * largest allocation cannot hold the partials, fewer, longer
+		 * blocks (bits of this device's own; host arrays instead run
+		 * the problem's blocks in passes of rows, see host_sum.c). */
+		if (shape->N > plan->j_block_len && partial_row_bytes > 0 &&
+		    (shape->N + plan->j_block_len - 1) / plan->j_block_len >
+			    ctx->caps.max_alloc_bytes / partial_row_bytes) {
+			size_t fit = (size_t)(ctx->caps.max_alloc_bytes / partial_row_bytes);
+
+			plan->j_block_len = fit > 1 ? round_up((shape->N + fit - 1) / fit,
+							       J_BLOCK_QUANTUM)
+						    : shape->N;
+		}
+	}
 	plan->j_blocks = (shape->N + plan->j_block_len - 1) / plan->j_block_len;
 }
 

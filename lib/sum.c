@@ -78,22 +78,34 @@ int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 			 const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 			 cl_mem gamma, cl_mem a, cl_mem out)
 {
+	return aniso_reduce_blocks(ctx, shape, formula, 0, 0, x, y, b, gamma, a, out);
+}
+
+int aniso_reduce_blocks(aniso_ctx *ctx, const aniso_shape *shape,
+			const struct aniso_formula *formula, size_t j_block_len,
+			int partials_only, cl_mem x, cl_mem y, cl_mem b, cl_mem gamma, cl_mem a,
+			cl_mem out)
+{
 	struct aniso_launch_plan plan;
 	struct aniso_program *program = NULL;
 	struct arg_setter args;
 	cl_mem partial = out;
-	cl_ulong M = shape->M, N = shape->N, j_block_len, j_blocks, i_groups;
+	cl_ulong M = shape->M, N = shape->N, j_block_len_arg, i_groups;
 	size_t global, local;
 	cl_int status;
 	int err;
 
 	aniso_plan_make(ctx, shape, formula, &plan);
+	if (j_block_len) {
+		plan.j_block_len = j_block_len;
+		plan.j_blocks = (shape->N + j_block_len - 1) / j_block_len;
+	}
 	err = aniso_program_get(ctx, &plan.config, &program);
 	if (err != ANISO_OK)
 		goto out;
 	if (program->work_group != plan.config.work_group)
 		aniso_plan_set_work_group(ctx, shape, &plan, program->work_group);
-	if (plan.j_blocks > 1) {
+	if (plan.j_blocks > 1 && !partials_only) {
 		err = aniso_scratch_get(ctx, SCRATCH_PARTIAL,
 					plan.j_blocks * shape->M * plan.config.out_cols *
 						aniso_dtype_size(shape->dtype) *
@@ -102,13 +114,21 @@ int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		if (err != ANISO_OK)
 			goto out;
 	}
-	j_block_len = plan.j_block_len;
-	j_blocks = plan.j_blocks;
+	j_block_len_arg = plan.j_block_len;
+	/* The kernel writes final values when one block covers all of N; a
+	 * piece of one block whose partial is wanted passes a block of
+	 * exactly N in a range one longer: the same j are summed in the same
+	 * order (the range ends at the block's end), and the partial is
+	 * stored. */
+	if (partials_only && plan.j_blocks == 1) {
+		j_block_len_arg = N;
+		N = N + 1;
+	}
 	i_groups = plan.i_groups;
 	args = (struct arg_setter){program->partial_kernel, 0, CL_SUCCESS};
 	set_arg(&args, sizeof(M), &M);
 	set_arg(&args, sizeof(N), &N);
-	set_arg(&args, sizeof(j_block_len), &j_block_len);
+	set_arg(&args, sizeof(j_block_len_arg), &j_block_len_arg);
 	set_arg(&args, sizeof(i_groups), &i_groups);
 	set_arg(&args, sizeof(cl_mem), &x);
 	set_arg(&args, sizeof(cl_mem), &y);
@@ -131,9 +151,9 @@ int aniso_reduce_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(partial_sums)", status);
 		goto out;
 	}
-	if (plan.j_blocks > 1)
+	if (plan.j_blocks > 1 && !partials_only)
 		err = combine_and_finish(ctx, program, (cl_ulong)shape->M * plan.config.out_cols,
-					 j_blocks, partial, out);
+					 plan.j_blocks, partial, out);
 	else
 		err = finish(ctx);
 out:

@@ -471,5 +471,69 @@ else
 	rm -rf demo_out
 fi
 
+# ---- several devices: --device 0,1, --device all, ANISOCL_DEVICE=0,1 -----------------
+# PoCL gives two devices on the same cores with POCL_DEVICES="pthread pthread"
+# (which another driver ignores); a list must give the bytes of --device 0
+# when the devices are of one kind.  Inputs with numbers in them: x, y and
+# b cycle through 1/8 .. 8/8 with different steps.
+
+# pattern FILE COUNT STEP: append COUNT float32 numbers (a multiple of 8),
+# k/8 for k = 1 .. 8, each STEP eighths after the last
+pattern() {
+	set -- "$1" "$2" "$3" '\000\000\000\076' '\000\000\200\076' '\000\000\300\076' \
+		'\000\000\000\077' '\000\000\040\077' '\000\000\100\077' '\000\000\140\077' \
+		'\000\000\200\077'
+	file=$1 pattern_count=$2 step=$3
+	shift 3
+	block="" k=0
+	while [ $k -lt 8 ]; do
+		eval "block=\"\$block\${$(( (k * step) % 8 + 1 ))}\""
+		k=$((k + 1))
+	done
+	k=0
+	while [ $k -lt $((pattern_count / 8)) ]; do
+		printf "$block"
+		k=$((k + 1))
+	done >>"$file"
+}
+two_devices() {
+	POCL_DEVICES="pthread pthread" "$@"
+}
+run two_devices "$program" devices
+# each device's name: the 40 columns after its index
+names=$(sed -n 's/^  [ *] *[0-9][0-9]*  //p' stdout | cut -c1-40)
+if [ "$rc" -ne 0 ] || [ "$(printf '%s\n' "$names" | grep -c .)" -lt 2 ] ||
+	[ "$(printf '%s\n' "$names" | sort -u | grep -c .)" -ne 1 ]; then
+	reason="not two or more devices of one kind"
+	for name in "--device 0,1 (rows split)" "--device all (j-blocks split)" \
+		"ANISOCL_DEVICE=0,1" "--device 0,1 --time" "--device 0,9"; do
+		skip "$reason" "$name"
+	done
+else
+	npy mx.npy '<f4' '(304, 2)' 0 && pattern mx.npy 608 3
+	npy mx16.npy '<f4' '(16, 2)' 0 && pattern mx16.npy 32 3
+	npy my.npy '<f4' '(5000, 2)' 0 && pattern my.npy 10000 5
+	npy mb.npy '<f4' '(5000,)' 0 && pattern mb.npy 5000 7
+	npy mg.npy '<f4' '()' 0 && printf '\000\000\200\077' >>mg.npy
+	margs="-y my.npy -b mb.npy -g mg.npy"
+	run two_devices "$program" sum -x mx.npy $margs -o one.npy --device 0 &&
+		run two_devices "$program" sum -x mx.npy $margs -o two.npy --device 0,1
+	[ "$rc" -eq 0 ] && [ "$(wc -c <one.npy)" -eq 1344 ] && cmp -s one.npy two.npy
+	ok $? "--device 0,1 (rows split): the bytes of --device 0" || diag_output
+	run two_devices "$program" sum -x mx16.npy $margs -o one.npy --device 0 &&
+		run two_devices "$program" sum -x mx16.npy $margs -o two.npy --device all
+	[ "$rc" -eq 0 ] && [ "$(wc -c <one.npy)" -eq 192 ] && cmp -s one.npy two.npy
+	ok $? "--device all (j-blocks split): the bytes of --device 0" || diag_output
+	run two_devices env ANISOCL_DEVICE=0,1 "$program" sum -x mx16.npy $margs -o two.npy
+	[ "$rc" -eq 0 ] && cmp -s one.npy two.npy
+	ok $? "ANISOCL_DEVICE=0,1: the bytes of --device 0" || diag_output
+	run two_devices "$program" sum -x mx.npy $margs -o two.npy --device 0,1 --time
+	[ "$rc" -eq 0 ] && grep -q 'on 2 devices (--device 0,1)' stderr && grep -q 'pairs/s' stderr
+	ok $? "--device 0,1 --time: the pairs/s of 2 devices" || diag_output
+	rm -f one.npy two.npy
+	fails 4 "--device 0,9" 'item "9"' \
+		two_devices "$program" sum -x mx.npy $margs --device 0,9 -o out.npy
+fi
+
 echo "1..$count"
 exit $failed
