@@ -330,6 +330,9 @@ typedef struct {
 	/* Added after kernel: a caller whose struct_size stops before it gets
 	 * the default. */
 	aniso_reduction reduction; /* ANISO_REDUCTION_SUM                        */
+	/* Added after reduction: 0 (exact, the default) or T > 0 for a
+	 * truncated sum, see "Truncated sums" below. */
+	double tolerance;
 } aniso_options;
 
 ANISO_API void aniso_options_init(aniso_options *options);
