@@ -121,7 +121,9 @@ static void usage(FILE *f)
 		"usage: bench_anisocl [--quick|--full] [options]\n"
 		"  --sections LIST   square,wide,skinny,host,latency,accuracy,memory (or all),\n"
 		"                    grad (gradients next to the sum, M = N = --sizes),\n"
-		"                    narrow (gamma = 20, 200, 1e4 on the same points)\n"
+		"                    narrow (gamma = 20, 200, 1e4 on the same points),\n"
+		"                    truncate (T = 1e-6, gamma ~ 1e4, M = N = --sizes),\n"
+		"                    breakeven (truncated against exact, gamma 1 to 3e3)\n"
 		"  --modes LIST      e.g. fixed-iso,per_j-full (default all nine)\n"
 		"  --dtypes LIST     f32,f64\n"
 		"  --dims LIST       e.g. 2,3,8\n"
@@ -1420,6 +1422,188 @@ static void section_narrow(aniso_ctx *ctx, const struct options *o)
 			narrow_case(ctx, o, (aniso_dtype)dt);
 }
 
+/* ------------------------------------------------------------------ */
+/* Truncated sums                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Issue #12's figure: M = N = --sizes (2e6 by default in the issue's
+ * command), float32, points uniform in the unit cube, Gaussian, T = 1e-6,
+ * gamma of scale 1e4: fixed isotropic 1e4, fixed diagonal (0.5, 1, 1.5,
+ * ...) x 1e4, and per-j full 1e4 (I + 0.3 U) with U symmetric in [-1, 1]
+ * (diagonally dominant for D <= 3, so positive definite).
+ *
+ * The exact sum of all M rows would take minutes; rows are independent, so
+ * it runs on the first EXACT_ROWS rows against all N and its time is
+ * scaled by M / EXACT_ROWS (pairs/s does not depend on M at these sizes:
+ * the square and wide sections).  Those rows of the truncated result are
+ * compared with it: the worst |out - exact| / sum_j |b_j|, which the
+ * guarantee bounds by T.
+ */
+#define EXACT_ROWS 20000
+
+static void truncate_case(aniso_ctx *ctx, const struct options *o, size_t n, size_t D,
+			  int mode, double T)
+{
+	static const char *const modes[3] = {"fixed-iso", "fixed-diag", "per_j-full"};
+	const aniso_gamma_var var = mode == 2 ? ANISO_GAMMA_PER_J : ANISO_GAMMA_FIXED;
+	const size_t K = mode == 0 ? 1 : mode == 1 ? D : D * D, rows = mode == 2 ? n : 1;
+	const size_t exact_rows = n < EXACT_ROWS ? n : EXACT_ROWS;
+	aniso_shape s = {n, n, D, 1, K, rows, var, ANISO_FLOAT32};
+	aniso_shape sub = s;
+	struct bench_rng rng = {SEED};
+	float *x = malloc(n * D * sizeof(float)), *y = malloc(n * D * sizeof(float));
+	float *b = malloc(n * sizeof(float)), *g = malloc(rows * K * sizeof(float));
+	float *out = malloc(n * sizeof(float)), *exact = malloc(exact_rows * sizeof(float));
+	double times[64], b_abs = 0, worst = 0, t0, t_first, t_exact;
+	int reps = o->reps < 64 ? o->reps : 64, r, err = 1;
+	struct bench_stats st;
+	aniso_options options;
+	char note[256];
+	size_t k, l, i;
+
+	if (!x || !y || !b || !g || !out || !exact)
+		goto done;
+	for (k = 0; k < n * D; ++k) {
+		x[k] = (float)bench_uniform(&rng);
+		y[k] = (float)bench_uniform(&rng);
+	}
+	for (k = 0; k < n; ++k) {
+		b[k] = (float)(2 * bench_uniform(&rng) - 1);
+		b_abs += fabs(b[k]);
+	}
+	for (i = 0; i < rows; ++i) {
+		float *row = g + i * K;
+
+		for (k = 0; k < K; ++k)
+			row[k] = mode == 1 ? (float)(1e4 * (0.5 + 0.5 * (double)k)) : 1e4f;
+		if (mode == 2)
+			for (k = 0; k < D; ++k)
+				for (l = 0; l < D; ++l)
+					row[k * D + l] =
+						k == l ? 1e4f
+						: l > k ? (float)(3e3 * (2 * bench_uniform(&rng) - 1))
+							: row[l * D + k];
+	}
+	aniso_options_init(&options);
+	options.tolerance = T;
+	t0 = bench_now();
+	err = aniso_sum_ex(ctx, &s, &options, x, y, b, g, out);
+	t_first = bench_now() - t0;
+	for (r = 0; !err && r < reps; ++r) {
+		t0 = bench_now();
+		err = aniso_sum_ex(ctx, &s, &options, x, y, b, g, out);
+		times[r] = bench_now() - t0;
+	}
+	if (err)
+		goto done;
+	bench_stats_of(times, reps, &st);
+	snprintf(note, sizeof(note), "%s", aniso_ctx_errmsg(ctx));
+	sub.M = exact_rows;
+	options.tolerance = 0;
+	(void)aniso_sum_ex(ctx, &sub, &options, x, y, b, g, exact); /* builds the program */
+	t0 = bench_now();
+	err = aniso_sum_ex(ctx, &sub, &options, x, y, b, g, exact);
+	t_exact = (bench_now() - t0) * (double)n / (double)exact_rows;
+	if (err)
+		goto done;
+	for (i = 0; i < exact_rows; ++i)
+		worst = fmax(worst, fabs((double)out[i] - (double)exact[i]) / b_abs);
+	{
+		char full[512];
+
+		snprintf(full, sizeof(full),
+			 "%s T=%g: %.1fx the exact sum (%.1f s, scaled from %zu rows); worst "
+			 "|out - exact| / sum|b| = %.3g; first call %.2f s; %s",
+			 modes[mode], T, t_exact / st.median, t_exact, exact_rows, worst, t_first,
+			 note);
+		csv_row("truncate", "anisocl-tolerance", &s, &st, "ok", full);
+	}
+done:
+	if (err) {
+		fprintf(stderr, "bench_anisocl: truncate: %s\n", aniso_ctx_errmsg(ctx));
+		csv_row("truncate", "anisocl-tolerance", &s, NULL, "failed", aniso_ctx_errmsg(ctx));
+	}
+	free(exact);
+	free(out);
+	free(g);
+	free(b);
+	free(y);
+	free(x);
+}
+
+/*
+ * Where truncation stops paying: M = N = 1e5, float32, D = 3, fixed
+ * isotropic gamma from 1 to 3e3, T = 1e-6; the exact sum and the
+ * truncated one alternate in each round; the note gives the ratio of
+ * their times and what the library decided (its note).
+ */
+static void section_breakeven(aniso_ctx *ctx, const struct options *o)
+{
+	static const double gammas[] = {1, 10, 30, 100, 300, 1000, 3000};
+	const size_t n = 100000, D = 3;
+	aniso_shape s = {n, n, D, 1, 1, 1, ANISO_GAMMA_FIXED, ANISO_FLOAT32};
+	struct bench_rng rng = {SEED};
+	float *x = malloc(n * D * sizeof(float)), *y = malloc(n * D * sizeof(float));
+	float *b = malloc(n * sizeof(float)), *out = malloc(n * sizeof(float));
+	int reps = o->reps < 64 ? o->reps : 64;
+	size_t k, c;
+
+	if (!x || !y || !b || !out)
+		goto done;
+	for (k = 0; k < n * D; ++k) {
+		x[k] = (float)bench_uniform(&rng);
+		y[k] = (float)bench_uniform(&rng);
+	}
+	for (k = 0; k < n; ++k)
+		b[k] = (float)(2 * bench_uniform(&rng) - 1);
+	for (c = 0; c < sizeof(gammas) / sizeof(gammas[0]); ++c) {
+		const float g = (float)gammas[c];
+		double t[2][64];
+		struct bench_stats st[2];
+		char note[512], decided[256] = "";
+		aniso_options options;
+		int r, which, err = 0;
+
+		aniso_options_init(&options);
+		for (r = -1; !err && r < reps; ++r)
+			for (which = 0; !err && which < 2; ++which) {
+				double t0 = bench_now();
+
+				options.tolerance = which ? 1e-6 : 0;
+				err = aniso_sum_ex(ctx, &s, &options, x, y, b, &g, out);
+				if (r >= 0)
+					t[which][r] = bench_now() - t0;
+				if (which && r < 0)
+					snprintf(decided, sizeof(decided), "%s", aniso_ctx_errmsg(ctx));
+			}
+		if (err) {
+			csv_row("breakeven", "anisocl-tolerance", &s, NULL, "failed",
+				aniso_ctx_errmsg(ctx));
+			continue;
+		}
+		bench_stats_of(t[0], reps, &st[0]);
+		bench_stats_of(t[1], reps, &st[1]);
+		snprintf(note, sizeof(note), "gamma = %g: %.2fx the exact sum's time; %s", gammas[c],
+			 st[1].median / st[0].median, decided);
+		csv_row("breakeven", "anisocl-exact", &s, &st[0], "ok", "");
+		csv_row("breakeven", "anisocl-tolerance", &s, &st[1], "ok", note);
+	}
+done:
+	free(out);
+	free(b);
+	free(y);
+	free(x);
+}
+
+static void section_truncate(aniso_ctx *ctx, const struct options *o)
+{
+	for (size_t si = 0; si < o->n_sizes; ++si)
+		for (size_t di = 0; di < o->n_dims; ++di)
+			for (int mode = 0; mode < 3; ++mode)
+				truncate_case(ctx, o, o->sizes[si], o->dims[di], mode, 1e-6);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -1469,6 +1653,10 @@ int main(int argc, char **argv)
 		section_grad(ctx, &o);
 	if (has_section(&o, "narrow"))
 		section_narrow(ctx, &o);
+	if (has_section(&o, "truncate") && strstr(o.sections, "truncate"))
+		section_truncate(ctx, &o);
+	if (has_section(&o, "breakeven") && strstr(o.sections, "breakeven"))
+		section_breakeven(ctx, &o);
 	fprintf(stderr, "bench_anisocl: done in %.0f s\n", bench_now() - t_start);
 	rc = 0;
 out:

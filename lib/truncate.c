@@ -671,15 +671,17 @@ int aniso_sum_truncated(aniso_ctx *ctx, const aniso_shape *s, const struct aniso
 	ys = gather(y, perm_y, s->N, s->D, elem);
 	bs = gather(b, perm_y, s->N, s->E, elem);
 	outs = malloc(s->M * s->E * elem + 1);
-	gs = s->gamma_var == ANISO_GAMMA_PER_I   ? gather(gamma, perm_x, s->M, s->K, elem)
-	     : s->gamma_var == ANISO_GAMMA_PER_J ? gather(gamma, perm_y, s->N, s->K, elem)
-						 : gather(gamma, perm_x, 1, s->K, elem);
+	if (s->gamma_var == ANISO_GAMMA_FIXED) {
+		/* One row, whatever the order. */
+		gs = malloc(s->K * elem);
+		if (gs)
+			memcpy(gs, gamma, s->K * elem);
+	} else {
+		gs = s->gamma_var == ANISO_GAMMA_PER_I ? gather(gamma, perm_x, s->M, s->K, elem)
+						       : gather(gamma, perm_y, s->N, s->K, elem);
+	}
 	if (!xs || !ys || !bs || !outs || !gs)
 		goto nomem;
-	/* gather(gamma, perm_x, 1, ...) took row perm_x[0]: the fixed row is
-	 * row 0 whatever the order. */
-	if (s->gamma_var == ANISO_GAMMA_FIXED)
-		memcpy(gs, gamma, s->K * elem);
 	err = run_listed(ctx, s, f, xs, ys, bs, gs, &lists, xb.count, outs, done);
 	if (err != ANISO_OK || !*done)
 		goto out;
