@@ -292,8 +292,8 @@ static int compute(aniso_mpi *m, const aniso_shape *s, const aniso_options *opti
 		err = aniso_sum_piece(m->ctx, &p, options, r->L, 0, x, buf, buf + n * s->D * elem,
 				      g, r->result);
 	if (err != ANISO_OK)
-		snprintf(why, why_size, "%s (%s), rows [%zu, %zu) against terms [%zu, %zu): %s",
-			 aniso_ctx_device_name(m->ctx), aniso_strerror(err), i0, i1, j0, j1,
+		snprintf(why, why_size, "%s, rows [%zu, %zu) against terms [%zu, %zu): %s",
+			 aniso_ctx_device_name(m->ctx), i0, i1, j0, j1,
 			 aniso_ctx_errmsg(m->ctx));
 	return err;
 }

@@ -1,2 +1,142 @@
 #!/bin/sh
-echo "1..0 # SKIP not yet"
+# anisocl-mpi under mpirun: P = 1, 2 and 4 ranks (oversubscribed: this
+# machine may have fewer cores) write, byte for byte, the OUT that
+# `anisocl sum` writes on one device, on shapes that exercise the cut (M
+# not divisible by P, M < P, fewer j-blocks than ranks, one j-block), every
+# gamma mode, both dtypes, E = 1 and 2, logsumexp; and a rank that fails
+# (no such device, or a j-block too large for its allocation cap, in the
+# middle of the ring) makes every rank exit non-zero, with the reason, and
+# writes no OUT, within a time limit.  Output is TAP.
+
+: "${top_builddir:=.}"
+build="$(cd "$top_builddir" && pwd)"
+mpi="$build/anisocl-mpi"
+one="$build/anisocl"
+random="$build/tests/npy_random"
+MPIRUN=${MPIRUN:-mpirun}
+
+if [ ! -x "$mpi" ] || ! command -v "$MPIRUN" >/dev/null 2>&1; then
+	echo "1..0 # SKIP anisocl-mpi or mpirun not built or found (configure found no MPI)"
+	exit 0
+fi
+if ! "$one" devices >/dev/null 2>&1; then
+	echo "1..0 # SKIP no OpenCL device"
+	exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/anisocl-test-mpi.XXXXXX") || {
+	echo "1..0 # SKIP cannot create a temporary folder"
+	exit 0
+}
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+# Open MPI refuses root unless told, and needs --oversubscribe for more
+# ranks than cores.  TIMEOUT: no run may hang the suite.
+OMPI_ALLOW_RUN_AS_ROOT=1
+OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe
+mpirun_n() { # mpirun_n P COMMAND...
+	p=$1
+	shift
+	timeout 60 "$MPIRUN" --oversubscribe -np "$p" "$@"
+}
+
+count=0
+failed=0
+ok() { # ok STATUS NAME
+	count=$((count + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $count - $2"
+		return 0
+	fi
+	echo "not ok $count - $2"
+	failed=1
+	return 1
+}
+diag() {
+	sed 's/^/# /' "$1"
+}
+
+# same NAME INPUT-ARGS...: anisocl sum once, then anisocl-mpi sum on 1, 2
+# and 4 ranks, each OUT compared with cmp.
+same() {
+	name=$1
+	shift
+	rm -f ref.npy out.npy
+	if ! "$one" sum "$@" -o ref.npy 2>stderr; then
+		ok 1 "$name: anisocl sum"
+		diag stderr
+		return
+	fi
+	for p in 1 2 4; do
+		rm -f out.npy
+		mpirun_n "$p" "$mpi" sum "$@" -o out.npy >stdout 2>stderr
+		rc=$?
+		[ "$rc" -eq 0 ] && cmp -s ref.npy out.npy
+		ok $? "$name: P = $p bitwise anisocl sum's" || { echo "# exit $rc"; diag stderr; }
+	done
+}
+
+# ---- inputs --------------------------------------------------------------
+"$random" x32.npy 1000 3 f32 1 && "$random" y32.npy 5000 3 f32 2 &&
+	"$random" b32.npy 5000 2 f32 3 && "$random" g32.npy 1 0 f32 4 4 &&
+	"$random" x37.npy 37 2 f64 5 && "$random" y37.npy 1500 2 f64 6 &&
+	"$random" b37.npy 1500 0 f64 7 && "$random" gi37.npy 37 2 f64 8 9 &&
+	"$random" x3.npy 3 2 f32 9 && "$random" y2100.npy 2100 2 f32 10 &&
+	"$random" b2100.npy 2100 2 f32 11 && "$random" gj2100.npy 2100 4 f32 12 5 &&
+	"$random" x50.npy 50 2 f64 13 && "$random" y400.npy 400 2 f64 14 &&
+	"$random" b400.npy 400 1 f64 15 && "$random" g400.npy 1 1 f64 16 20 || {
+	echo "1..0 # SKIP cannot write the inputs"
+	exit 0
+}
+
+# float32, fixed isotropic gamma, E = 2, 10 j-blocks
+same "f32 fixed iso, M = 1000, N = 5000, E = 2" -x x32.npy -y y32.npy -b b32.npy -g g32.npy
+# float64, per-i diagonal gamma, M = 37 not divisible, 3 j-blocks (P = 4:
+# one rank holds no y), b (N,) so OUT (M,)
+same "f64 per-i diag, M = 37, N = 1500, b (N,)" -x x37.npy -y y37.npy -b b37.npy -g gi37.npy \
+	--gamma-var i
+# float32, per-j full gamma (K = D*D), M = 3 < P, logsumexp, cauchy
+same "f32 per-j full, M = 3, N = 2100, logsumexp, cauchy" -x x3.npy -y y2100.npy -b b2100.npy \
+	-g gj2100.npy --gamma-var j --reduction logsumexp --kernel cauchy
+# float64, one j-block: one rank's slice holds every term
+same "f64 fixed, one j-block (N = 400)" -x x50.npy -y y400.npy -b b400.npy -g g400.npy
+
+# ---- failures ------------------------------------------------------------
+# no_out NAME TEXT RANKS COMMAND...: non-zero exit, each of RANKS ranks
+# says TEXT, no out.npy, within the time limit.
+no_out() {
+	name=$1 text=$2 ranks=$3
+	shift 3
+	rm -f out.npy
+	"$@" >stdout 2>stderr
+	rc=$?
+	said=$(grep -c -- "$text" stderr)
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$said" -eq "$ranks" ] && [ ! -e out.npy ]
+	ok $? "$name: exit non-zero, $ranks ranks say why, no OUT" ||
+		{ echo "# exit $rc, $said lines"; diag stderr; }
+}
+args="sum -x x32.npy -y y32.npy -b b32.npy -g g32.npy -o out.npy"
+# shellcheck disable=SC2086
+no_out "rank 1 of 2 on no such device" "rank 0: .*rank 1: .*99\|rank 1: .*rank 1: .*99" 2 \
+	timeout 60 "$MPIRUN" --oversubscribe -np 1 "$mpi" $args : \
+	-np 1 env ANISOCL_DEVICE=99 "$mpi" $args
+# A j-block that does not fit rank 2's allocation cap: it fails inside the
+# ring, the others have computed; all agree after it.
+# shellcheck disable=SC2086
+no_out "rank 2 of 4 fails in the ring" "rank 2: .*does not fit" 4 \
+	timeout 60 "$MPIRUN" --oversubscribe -np 2 "$mpi" $args : \
+	-np 1 env ANISOCL_MAX_ALLOC_BYTES=4096 "$mpi" $args : -np 1 "$mpi" $args
+# A rank's slice that cannot be read (rows of a Fortran-order file): every
+# rank stops, OUT untouched.
+echo "keep" >out.npy
+mpirun_n 2 "$mpi" sum -x x32.npy -y y32.npy -b b32.npy -g g32.npy --device 0,1 \
+	-o out.npy >stdout 2>stderr
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(cat out.npy)" = keep ] && grep -q "one device per rank" stderr
+ok $? "--device 0,1 is a usage error (one device per rank), OUT untouched" ||
+	{ echo "# exit $rc"; diag stderr; }
+
+echo "1..$count"
+exit $failed
