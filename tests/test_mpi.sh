@@ -36,6 +36,15 @@ OMPI_ALLOW_RUN_AS_ROOT=1
 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM OMPI_MCA_rmaps_base_oversubscribe
+# Under --enable-sanitizers: Open MPI's leaks at exit are suppressed by
+# library name (tests/lsan.supp), which needs its components still loaded
+# and full stacks (Open MPI is built without frame pointers).
+OMPI_MCA_mca_base_component_disable_dlclose=1
+export OMPI_MCA_mca_base_component_disable_dlclose
+if [ -n "${ANISOCL_SANITIZER_FLAGS:-}" ]; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+	export ASAN_OPTIONS
+fi
 mpirun_n() { # mpirun_n P COMMAND...
 	p=$1
 	shift
