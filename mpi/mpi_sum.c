@@ -123,6 +123,64 @@ int aniso_mpi_size(const aniso_mpi *m)
 	return m ? m->size : 0;
 }
 
+/* What a y slice carries, per term: y, b and a per-j gamma's row. */
+static size_t term_bytes(const aniso_shape *s)
+{
+	const size_t elem = s->dtype == ANISO_FLOAT64 ? 8 : 4;
+
+	return (s->D + s->E + (s->gamma_var == ANISO_GAMMA_PER_J ? s->K : 0)) * elem;
+}
+
+/*
+ * The j-blocks of a sum over ranks: the problem's own (aniso_sum_block_len,
+ * so that the bits are one device's), but never more than BLOCK_BYTES_MAX
+ * of y, b and gamma.  The core gives a problem of many rows (M >= 2^18)
+ * one block of all N terms, since its rows alone fill a device; slices of
+ * whole blocks would then send the whole of y to every rank.  The cap is a
+ * function of the problem alone, so every P still gives the same bits;
+ * only beyond it are they not one device's (one device would hold, or
+ * stream, the whole block).  ANISOCL_MPI_BLOCK_BYTES sets another cap
+ * (tests/test_mpi.sh: small problems over it); every rank must see the
+ * same one, which aniso_mpi_sum checks.
+ */
+#define BLOCK_BYTES_MAX ((size_t)64 << 20)
+/* The core's blocks are multiples of this (lib/plan.c: every kernel's
+ * chunk of j divides it). */
+#define BLOCK_QUANTUM 512
+
+static int block_len(aniso_mpi *m, const aniso_shape *s, const aniso_options *options,
+		     size_t *L, size_t *part, char *why, size_t why_size)
+{
+	const char *env = getenv("ANISOCL_MPI_BLOCK_BYTES");
+	size_t cap = BLOCK_BYTES_MAX;
+	char *end = NULL;
+	int err;
+
+	err = aniso_sum_block_len(m->ctx, s, options, L, part);
+	if (err != ANISO_OK) {
+		snprintf(why, why_size, "%s", aniso_ctx_errmsg(m->ctx));
+		goto out;
+	}
+	if (env && *env) {
+		unsigned long long v = strtoull(env, &end, 10);
+
+		if (*end != '\0' || v == 0 || env[0] == '-') {
+			err = ANISO_ERR_BAD_ARG;
+			snprintf(why, why_size, "ANISOCL_MPI_BLOCK_BYTES=\"%.64s\": expected a "
+				 "positive number of bytes", env);
+			goto out;
+		}
+		cap = (size_t)v;
+	}
+	cap = cap / term_bytes(s) / BLOCK_QUANTUM * BLOCK_QUANTUM;
+	if (cap < BLOCK_QUANTUM)
+		cap = BLOCK_QUANTUM;
+	if (*L > cap)
+		*L = cap;
+out:
+	return err;
+}
+
 /* Rank k's share [*a, *b) of total units among size ranks. */
 static void share(size_t total, int size, int k, size_t *a, size_t *b)
 {
@@ -144,13 +202,14 @@ int aniso_mpi_slices(aniso_mpi *m, const aniso_shape *shape, const aniso_options
 		     aniso_mpi_slice *slice)
 {
 	size_t L = 0, part = 0;
+	char why[REASON_SIZE];
 	int err;
 
 	if (!m || !slice)
 		return ANISO_ERR_NULL_ARG;
-	err = aniso_sum_block_len(m->ctx, shape, options, &L, &part);
+	err = block_len(m, shape, options, &L, &part, why, sizeof(why));
 	if (err != ANISO_OK) {
-		snprintf(m->msg, sizeof(m->msg), "rank %d: %s", m->rank, aniso_ctx_errmsg(m->ctx));
+		snprintf(m->msg, sizeof(m->msg), "rank %d: %s", m->rank, why);
 		goto out;
 	}
 	share(shape->M, m->size, m->rank, &slice->i0, &slice->i1);
@@ -171,14 +230,6 @@ static aniso_shape piece_shape(const aniso_shape *s, size_t i0, size_t i1, size_
 	else if (s->gamma_var == ANISO_GAMMA_PER_J)
 		p.gamma_rows = p.N;
 	return p;
-}
-
-/* What a y slice carries, per term: y, b and a per-j gamma's row. */
-static size_t term_bytes(const aniso_shape *s)
-{
-	const size_t elem = s->dtype == ANISO_FLOAT64 ? 8 : 4;
-
-	return (s->D + s->E + (s->gamma_var == ANISO_GAMMA_PER_J ? s->K : 0)) * elem;
 }
 
 /* Post a send or a receive of bytes as messages of at most
@@ -336,6 +387,32 @@ static int run_ring(aniso_mpi *m, const aniso_shape *s, const aniso_options *opt
 	return err;
 }
 
+/* Every rank's shape and blocks must be the same, or the ring's messages
+ * would not match: one MPI_Allreduce of each number and its negation
+ * (MAX of both gives the largest and the smallest). */
+static int check_same(aniso_mpi *m, const aniso_shape *s, size_t L)
+{
+	long long mine[10], all[10];
+	const size_t v[5] = {s->M, s->N, s->D, s->E, L};
+	int k;
+
+	for (k = 0; k < 5; ++k) {
+		mine[2 * k] = (long long)v[k];
+		mine[2 * k + 1] = -(long long)v[k];
+	}
+	MPI_Allreduce(mine, all, 10, MPI_LONG_LONG, MPI_MAX, m->comm);
+	for (k = 0; k < 5; ++k)
+		if (all[2 * k] != -all[2 * k + 1]) {
+			snprintf(m->msg, sizeof(m->msg), "the ranks disagree on the problem: M, N, D, "
+				 "E and the j-block length (ANISOCL_MPI_BLOCK_BYTES) must be the same "
+				 "on every rank (%s differs)",
+				 k == 0 ? "M" : k == 1 ? "N" : k == 2 ? "D" : k == 3 ? "E" : "the j-block "
+				 "length");
+			return ANISO_ERR_SHAPE;
+		}
+	return ANISO_OK;
+}
+
 int aniso_mpi_sum(aniso_mpi *m, const aniso_shape *shape, const aniso_options *options,
 		  const void *x, const void *y, const void *b, const void *gamma, void *out)
 {
@@ -352,10 +429,10 @@ int aniso_mpi_sum(aniso_mpi *m, const aniso_shape *shape, const aniso_options *o
 	m->msg[0] = '\0';
 	/* The same shape on every rank: the same answer everywhere, but a
 	 * rank that returned alone would leave the others waiting. */
-	err = aniso_sum_block_len(m->ctx, shape, options, &r.L, &r.part);
-	if (err != ANISO_OK)
-		snprintf(why, sizeof(why), "%s", aniso_ctx_errmsg(m->ctx));
+	err = block_len(m, shape, options, &r.L, &r.part, why, sizeof(why));
 	err = aniso_mpi_agree(m, err, why);
+	if (err == ANISO_OK)
+		err = check_same(m, shape, r.L);
 	if (err != ANISO_OK)
 		goto out;
 	err = aniso_mpi_slices(m, shape, options, &mine);

@@ -112,6 +112,26 @@ same "f32 per-j full, M = 3, N = 2100, logsumexp, cauchy" -x x3.npy -y y2100.npy
 # float64, one j-block: one rank's slice holds every term
 same "f64 fixed, one j-block (N = 400)" -x x50.npy -y y400.npy -b b400.npy -g g400.npy
 
+# Many rows against many terms: the core's j-blocks (1536 terms here) are
+# longer than a cap on a slice's block (lib/plan.c gives M >= 2^18 one block
+# of all N; mpi/mpi_sum.c caps it so that y still travels in slices).
+# ANISOCL_MPI_BLOCK_BYTES brings the cap down to 512 terms: then P = 2 and
+# 4 must still give P = 1's bytes.
+"$random" x20k.npy 20000 2 f32 17 && "$random" y20k.npy 20000 2 f32 18 &&
+	"$random" b20k.npy 20000 1 f32 19 || exit 1
+rm -f capped1.npy
+ANISOCL_MPI_BLOCK_BYTES=4096 mpirun_n 1 "$mpi" sum -x x20k.npy -y y20k.npy -b b20k.npy \
+	-g g32.npy -o capped1.npy 2>stderr
+ok $? "capped j-blocks (512 of the core's 1536 terms): P = 1" || diag stderr
+for p in 2 4; do
+	rm -f out.npy
+	ANISOCL_MPI_BLOCK_BYTES=4096 mpirun_n "$p" "$mpi" sum -x x20k.npy -y y20k.npy \
+		-b b20k.npy -g g32.npy -o out.npy 2>stderr
+	rc=$?
+	[ "$rc" -eq 0 ] && cmp -s capped1.npy out.npy
+	ok $? "capped j-blocks: P = $p bitwise P = 1's" || { echo "# exit $rc"; diag stderr; }
+done
+
 # ---- failures ------------------------------------------------------------
 # no_out NAME TEXT RANKS COMMAND...: non-zero exit, each of RANKS ranks
 # says TEXT, no out.npy, within the time limit.
@@ -137,8 +157,14 @@ no_out "rank 1 of 2 on no such device" "rank 0: .*rank 1: .*99\|rank 1: .*rank 1
 no_out "rank 2 of 4 fails in the ring" "rank 2: .*does not fit" 4 \
 	timeout 60 "$MPIRUN" --oversubscribe -np 2 "$mpi" $args : \
 	-np 1 env ANISOCL_MAX_ALLOC_BYTES=4096 "$mpi" $args : -np 1 "$mpi" $args
-# A rank's slice that cannot be read (rows of a Fortran-order file): every
-# rank stops, OUT untouched.
+# Ranks that disagree on the j-blocks would exchange messages of different
+# sizes: refused on every rank before the ring.
+args20k="sum -x x20k.npy -y y20k.npy -b b20k.npy -g g32.npy -o out.npy"
+# shellcheck disable=SC2086
+no_out "rank 1 of 2 with another ANISOCL_MPI_BLOCK_BYTES" "the ranks disagree" 2 \
+	timeout 60 "$MPIRUN" --oversubscribe -np 1 "$mpi" $args20k : \
+	-np 1 env ANISOCL_MPI_BLOCK_BYTES=4096 "$mpi" $args20k
+# One device per rank: a list is a usage error, OUT untouched.
 echo "keep" >out.npy
 mpirun_n 2 "$mpi" sum -x x32.npy -y y32.npy -b b32.npy -g g32.npy --device 0,1 \
 	-o out.npy >stdout 2>stderr
