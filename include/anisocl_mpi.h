@@ -24,7 +24,13 @@
  * every row's block partials in block order with the library's combine
  * pass (aniso_sum_combine), as one device merges them.  Ranks on devices of
  * one kind (model and driver) therefore give, for any P, the bits that
- * aniso_sum_ex gives on one such device.
+ * aniso_sum_ex gives on one such device.  One exception, so that y still
+ * travels in slices: a j-block never carries more than 64 MiB of y, b and
+ * gamma here (ANISOCL_MPI_BLOCK_BYTES sets another cap, the same on every
+ * rank).  The core gives a problem of 2^18 rows or more a single block of
+ * all N terms; past the cap (N over 4 Mi terms for D = 3, E = 1, float32)
+ * the blocks are the cap's, the bits the same for every P but not one
+ * device's.
  *
  * Failures.  Every collective call here ends with the ranks agreeing on
  * the outcome (an MPI_Allreduce of each rank's status): when any rank
