@@ -287,7 +287,8 @@ static int ring_alloc(aniso_mpi *m, const aniso_shape *s, size_t rows, struct ri
 	}
 	chunks = (r->max_bytes + MESSAGE_CHUNK - 1) / MESSAGE_CHUNK;
 	r->slot[0] = malloc(r->max_bytes ? r->max_bytes : 1);
-	r->slot[1] = malloc(r->max_bytes ? r->max_bytes : 1);
+	/* One rank receives nothing: no second slot (P = 1 holds all of y). */
+	r->slot[1] = malloc(m->size > 1 && r->max_bytes ? r->max_bytes : 1);
 	r->reqs = malloc((2 * chunks + 1) * sizeof(*r->reqs));
 	r->result = malloc(rows > 0 ? rows * s->E * elem : 1);
 	/* One slice holds every term: final values straight from it, as
