@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,6 +176,12 @@ static int gather(aniso_mpi *m, const aniso_shape *shape, const void *mine, size
 	int *counts = NULL, *offsets = NULL, status = CLI_OK, k;
 	MPI_Datatype row = MPI_DATATYPE_NULL;
 
+	/* MPI counts rows in ints */
+	if (shape->M / (size_t)size + 1 > (size_t)INT_MAX || row_bytes > (size_t)INT_MAX) {
+		status = cli_fail(CLI_SHAPE, "%zu rows of %zu bytes over %d ranks: more than an "
+				  "MPI count per rank", shape->M, row_bytes, size);
+		goto out;
+	}
 	counts = calloc((size_t)size, sizeof(*counts));
 	offsets = calloc((size_t)size, sizeof(*offsets));
 	if (!counts || !offsets)
@@ -215,7 +222,16 @@ int cli_mpi_sum(int argc, char **argv)
 	double start, elapsed, slowest = 0.0;
 
 	/* The command line: the same on every rank, so every rank returns
-	 * the same status without a word to the others. */
+	 * the same status without a word to the others.  Rank 0 alone prints
+	 * the help. */
+	for (i = 1; i < (size_t)argc; ++i)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			if (cli_mpi_rank == 0)
+				fputs("anisocl-mpi sum: run as mpirun -np P anisocl-mpi sum ..., with "
+				      "the options of anisocl sum:\n", stdout);
+			else
+				return CLI_OK;
+		}
 	status = cli_sum_parse(argc, argv, &opt);
 	if (status != CLI_OK)
 		return status < 0 ? CLI_OK : status;
