@@ -15,9 +15,10 @@
  * terms [j0, j1) of y and b (with a per-j gamma's rows): the problem's
  * j-blocks (aniso_sum_block_len, a function of the whole problem, the same
  * on every rank) cut the same way, whole blocks per rank.  The y slices go
- * round a ring: in P steps every rank sees every slice once, sending the
- * one it holds to rank r + 1 while it computes, so no rank ever holds more
- * than two slices of y.
+ * round a ring: in P steps every rank sees every slice once, the transfer
+ * of the one it holds to rank r + 1 (and of the next from rank r - 1)
+ * posted before it computes on it, so no rank ever holds more than two
+ * slices of y.
  *
  * Why the bits are one device's: a row's partial over a j-block does not
  * depend on which rank or how many rows computed it, and each rank merges
