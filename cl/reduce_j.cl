@@ -38,6 +38,9 @@
 #ifndef REDUCTION_HAS_CAREFUL
 #define REDUCTION_HAS_CAREFUL 0
 #endif
+#ifndef TRUNCATED
+#define TRUNCATED 0
+#endif
 
 /* Rows i0 .. i0+VW-1 of a row-major array with COLS columns, as COLS
  * vectors of VW lanes (out[k] lane l = a[i0 + l][k] * scale); rows past M
@@ -203,18 +206,73 @@ inline void store_rows(__global real *restrict partial, ulong block, ulong i0,
 		acc_add_chunk(&acc, &chunk);                                   \
 	} while (0)
 
+/* Terms j_begin .. j_end-1 into the kernel's accumulator.  CPU devices:
+ * no barrier; y_j and b_j are read straight from global memory, where the
+ * group's j-block stays in cache.  GPUs: the group stages a tile of y_j,
+ * b_j (and gamma_j) in local memory with coalesced loads; work-items then
+ * read broadcasts.  Large per-j rows stay in global memory: no local tile
+ * holds K = D*D numbers per j.  Every work-item of a group runs the same
+ * ranges (the barriers need it). */
+#if !TILED
+#define SUM_RANGE(j_begin, j_end)                                              \
+	for (ulong j0 = (j_begin); j0 < (j_end); j0 += CHUNK)                  \
+		ADD_TERMS(y, b, gamma, j0, min(j0 + CHUNK, (ulong)(j_end)))
+#else
+#if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
+#define STAGE_GAMMA_TILE(t0, tile_len)                                         \
+	for (uint q = lid; q < (tile_len) * K; q += WG)                        \
+		g_tile[q] = gamma[(t0) * K + q]
+#define ADD_TILE(t0, tile_len) ADD_TERMS(y_tile, b_tile, g_tile, 0, tile_len)
+#else
+#define STAGE_GAMMA_TILE(t0, tile_len)
+#define ADD_TILE(t0, tile_len) ADD_TERMS(y_tile, b_tile, gamma + (t0) * K, 0, tile_len)
+#endif
+#define SUM_RANGE(j_begin, j_end)                                              \
+	for (ulong t0 = (j_begin); t0 < (j_end); t0 += WG) {                   \
+		const uint tile_len = (uint)min((ulong)WG, (ulong)(j_end) - t0); \
+		for (uint q = lid; q < tile_len * D; q += WG)                  \
+			y_tile[q] = y[t0 * D + q];                             \
+		for (uint q = lid; q < tile_len * TERM_COLS; q += WG)          \
+			b_tile[q] = b[t0 * TERM_COLS + q];                     \
+		STAGE_GAMMA_TILE(t0, tile_len);                                \
+		barrier(CLK_LOCAL_MEM_FENCE);                                  \
+		ADD_TILE(t0, tile_len);                                        \
+		barrier(CLK_LOCAL_MEM_FENCE);                                  \
+	}
+#endif
+
+/*
+ * Without TRUNCATED: group g takes i-group g % i_groups and j-block
+ * g / i_groups (j_block_len terms each), as the header says.
+ *
+ * With TRUNCATED (lib/truncate.c): group g takes i-block g (its WG * VW
+ * rows, ordered so that they lie close together) and only the j-blocks
+ * listed for it, blocks[block_start[g] .. block_start[g + 1]), in
+ * ascending order, each of j_block_len terms; the others are far enough
+ * that every term they hold is below the tolerance.  One group covers all
+ * of its rows' terms, so it writes final values.
+ */
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1))) void
 partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	     __global const real *restrict x, __global const real *restrict y,
 	     __global const real *restrict b,
 	     __global const real *restrict gamma,
-	     __global real *restrict partial ROW_WEIGHTS_KERNEL_PARAM)
+	     __global real *restrict partial ROW_WEIGHTS_KERNEL_PARAM
+#if TRUNCATED
+	     , __global const uint *restrict block_start,
+	     __global const uint *restrict blocks
+#endif
+	     )
 {
 	const ulong group = get_group_id(0);
+#if TRUNCATED
+	const ulong i0 = (group * WG + get_local_id(0)) * VW;
+#else
 	const ulong block = group / i_groups;
 	const ulong i0 = ((group - block * i_groups) * WG + get_local_id(0)) * VW;
 	const ulong j_begin = block * j_block_len;
 	const ulong j_end = min(j_begin + j_block_len, N);
+#endif
 	realv xi[D];
 	struct acc acc;
 #if ROW_COLS > 0
@@ -232,8 +290,6 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	__global const real *restrict g; /* set for each j */
 #endif
 #if TILED
-	/* GPUs: the group stages a tile of y_j, b_j (and gamma_j) in local
-	 * memory with coalesced loads; work-items then read broadcasts. */
 	__local real y_tile[WG * D];
 	__local real b_tile[WG * TERM_COLS];
 #if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
@@ -251,36 +307,17 @@ partial_sums(ulong M, ulong N, ulong j_block_len, ulong i_groups,
 	LOAD_LANES(a, ROW_COLS, UNROLL_ROW, i0, M, (real)1, ai);
 #endif
 	acc_init(&acc);
+#if TRUNCATED
+	for (uint k = block_start[group]; k < block_start[group + 1]; ++k) {
+		const ulong j_begin = (ulong)blocks[k] * j_block_len;
 
-#if !TILED
-	/* CPU devices: no barrier; y_j and b_j are read straight from global
-	 * memory, where the group's j-block stays in cache. */
-	for (ulong j0 = j_begin; j0 < j_end; j0 += CHUNK)
-		ADD_TERMS(y, b, gamma, j0, min(j0 + CHUNK, j_end));
-#else
-	for (ulong t0 = j_begin; t0 < j_end; t0 += WG) {
-		const uint tile_len = (uint)min((ulong)WG, j_end - t0);
-
-		for (uint q = lid; q < tile_len * D; q += WG)
-			y_tile[q] = y[t0 * D + q];
-		for (uint q = lid; q < tile_len * TERM_COLS; q += WG)
-			b_tile[q] = b[t0 * TERM_COLS + q];
-#if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
-		for (uint q = lid; q < tile_len * K; q += WG)
-			g_tile[q] = gamma[t0 * K + q];
-#endif
-		barrier(CLK_LOCAL_MEM_FENCE);
-#if GAMMA_VAR == GAMMA_PER_J && !GAMMA_IN_GLOBAL
-		ADD_TERMS(y_tile, b_tile, g_tile, 0, tile_len);
-#else
-		/* Large per-j rows stay in global memory: no local tile holds
-		 * K = D*D numbers per j. */
-		ADD_TERMS(y_tile, b_tile, gamma + t0 * K, 0, tile_len);
-#endif
-		barrier(CLK_LOCAL_MEM_FENCE);
+		SUM_RANGE(j_begin, min(j_begin + j_block_len, N));
 	}
-#endif
+	store_rows(partial, 0, i0, M, 1, &acc);
+#else
+	SUM_RANGE(j_begin, j_end);
 	store_rows(partial, block, i0, M, j_block_len >= N, &acc);
+#endif
 }
 
 /* out[idx] = the merge of partial[block][idx] over blocks, in block order. */

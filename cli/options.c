@@ -1,6 +1,9 @@
 /* Parsing the values of options that several subcommands share. */
 #include "config.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -32,6 +35,20 @@ int cli_parse_reduction(const char *text, aniso_options *options)
 	if (aniso_reduction_from_name(text, &reduction) != ANISO_OK)
 		return cli_fail(CLI_USAGE, "--reduction: '%s' is not sum or logsumexp", text);
 	options->reduction = reduction;
+	return CLI_OK;
+}
+
+int cli_parse_tolerance(const char *text, aniso_options *options)
+{
+	char *end = NULL;
+	double value;
+
+	errno = 0;
+	value = strtod(text, &end);
+	if (end == text || *end != '\0' || errno == ERANGE || !isfinite(value) || !(value >= 0))
+		return cli_fail(CLI_USAGE,
+				"--tolerance: '%s' is not a finite number >= 0 (0: exact sum)", text);
+	options->tolerance = value;
 	return CLI_OK;
 }
 

@@ -15,6 +15,9 @@ int cli_parse_kernel(const char *text, aniso_options *options);
 /* --reduction: sum or logsumexp, into options->reduction. */
 int cli_parse_reduction(const char *text, aniso_options *options);
 
+/* --tolerance: a finite number >= 0, into options->tolerance. */
+int cli_parse_tolerance(const char *text, aniso_options *options);
+
 /* The options of what a sum computes, shared by sum and grad: getopt's
  * value c is 'v' (--gamma-var, into *gamma_var), 'k' (--kernel) or 'R'
  * (--reduction, both into *formula).  CLI_OK, or CLI_USAGE after printing

@@ -14,8 +14,8 @@
 const char cli_sum_usage[] =
 	"Usage: anisocl sum -x X.npy -y Y.npy -b B.npy -g GAMMA.npy -o OUT.npy\n"
 	"                   [--gamma-var fixed|i|j] [--kernel F] [--reduction R]\n"
-	"                   [--dtype f32|f64] [--device D] [--time] [--check-gamma]\n"
-	"                   [--quiet]\n"
+	"                   [--tolerance T] [--dtype f32|f64] [--device D] [--time]\n"
+	"                   [--check-gamma] [--quiet]\n"
 	"  out_i = sum_j f(q_ij) b_j,  q_ij = (x_i - y_j)^T G (x_i - y_j)\n"
 	"  -x X.npy       points x, shape (M, D)\n"
 	"  -y Y.npy       points y, shape (N, D)\n"
@@ -30,6 +30,10 @@ const char cli_sum_usage[] =
 	"  -o OUT.npy     the result, shape (M, E), dtype of the inputs\n"
 	CLI_KERNEL_HELP
 	CLI_REDUCTION_HELP
+	"  --tolerance T  0 (default): the exact sum; T > 0: skip the pairs of far\n"
+	"                 blocks of points, with |OUT - exact| <= T sum_j |b_j| per\n"
+	"                 entry (the sum reduction, one device; a note says how\n"
+	"                 many block pairs were summed)\n"
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
 	"                 must share one dtype, <f4 or <f8)\n"
 	"  --device D     device index or name substring (see anisocl devices); a\n"
@@ -50,6 +54,7 @@ int cli_sum_parse(int argc, char **argv, struct cli_sum_options *opt)
 		{"gamma-var", required_argument, NULL, 'v'},
 		{"kernel", required_argument, NULL, 'k'},
 		{"reduction", required_argument, NULL, 'R'},
+		{"tolerance", required_argument, NULL, 'L'},
 		{"dtype", required_argument, NULL, 't'},
 		{"device", required_argument, NULL, 'd'},
 		{"time", no_argument, NULL, 'T'},
@@ -75,6 +80,11 @@ int cli_sum_parse(int argc, char **argv, struct cli_sum_options *opt)
 		case 'T': opt->time = 1; break;
 		case 'G': opt->check_gamma = 1; break;
 		case 'q': opt->quiet = 1; break;
+		case 'L':
+			status = cli_parse_tolerance(optarg, &opt->formula);
+			if (status != CLI_OK)
+				return status;
+			break;
 		case 'v':
 		case 'k':
 		case 'R':
@@ -91,6 +101,12 @@ int cli_sum_parse(int argc, char **argv, struct cli_sum_options *opt)
 	}
 	if (optind < argc)
 		return cli_fail(CLI_USAGE, "sum: unexpected argument '%s'", argv[optind]);
+	if (opt->formula.tolerance > 0 && opt->formula.reduction != ANISO_REDUCTION_SUM)
+		return cli_fail(CLI_USAGE, "sum: --tolerance is for --reduction sum only");
+	if (opt->formula.tolerance > 0 && opt->device &&
+	    (strchr(opt->device, ',') || strcmp(opt->device, "all") == 0))
+		return cli_fail(CLI_USAGE, "sum: --tolerance runs on one device: --device takes one "
+				"index or name with it");
 	if (!opt->x || !opt->y || !opt->b || !opt->gamma || !opt->out)
 		return cli_fail(CLI_USAGE, "sum: %s is required (try anisocl sum --help)",
 				!opt->x ? "-x X.npy" : !opt->y ? "-y Y.npy" : !opt->b ? "-b B.npy"

@@ -330,9 +330,39 @@ typedef struct {
 	/* Added after kernel: a caller whose struct_size stops before it gets
 	 * the default. */
 	aniso_reduction reduction; /* ANISO_REDUCTION_SUM                        */
+	/* Added after reduction: 0 (exact, the default) or T > 0 for a
+	 * truncated sum, see "Truncated sums" below. */
+	double tolerance;
 } aniso_options;
 
 ANISO_API void aniso_options_init(aniso_options *options);
+
+/*
+ * Truncated sums: options->tolerance = T > 0 lets aniso_sum_ex skip pairs
+ * (x_i, y_j) whose term is provably small, with the guarantee
+ *
+ *     |out_ie - exact_ie| <= T sum_j |b_je|     for every i and e,
+ *
+ * in exact arithmetic, on top of the usual rounding of what is summed.
+ * How: x and y are ordered by a k-d split into blocks (the caller's order
+ * is what comes back); a block pair is skipped only when a lower bound of
+ * q over the two blocks' bounding boxes gives f(q) <= T for each of its
+ * pairs: gamma |d|^2 (K = 1), sum_k gamma_k d_k^2 (K = D), lambda_min of
+ * (G + G^T) / 2 times |d|^2 (K = D*D), with the smallest over a block's
+ * rows for per-i and per-j gamma.  A gamma that is negative, not positive
+ * semi-definite or not finite is never truncated.  Kept pairs are summed
+ * as by the exact sum, in a fixed order: bitwise reproducible run to run,
+ * though not bitwise equal to the exact sum.  The lists are built on the
+ * host in O((M + N) log(M + N) + kept blocks) time and memory.
+ *
+ * Where truncation would not pay (more than 3/4 of the block pairs in
+ * reach of the kernel: wide kernels, small T, few points) or the problem
+ * does not fit the device at once, the exact sum runs instead (it meets
+ * the bound too); the note of aniso_ctx_errmsg says which, or how many
+ * block pairs were summed.  For the sum reduction on host arrays:
+ * logsumexp, aniso_sum_arrays_ex, the gradients and aniso_multi_sum refuse
+ * T > 0 with ANISO_ERR_BAD_ARG naming the option.  T must be finite.
+ */
 
 /* "gaussian", "laplace", "cauchy", "imq"; NULL for a value not listed. */
 ANISO_API const char *aniso_kernel_name(aniso_kernel kernel);

@@ -388,6 +388,8 @@ int aniso_sum_arrays_ex(aniso_ctx *ctx, const aniso_options *options, const anis
 	err = shape_from_arrays(ctx, x, y, b, gamma, gamma_var, out, &shape);
 	if (err == ANISO_OK)
 		err = aniso_formula_from_options(ctx, options, &formula);
+	if (err == ANISO_OK)
+		err = aniso_formula_exact_only(ctx, &formula, "aniso_sum_arrays_ex");
 	if (err != ANISO_OK || shape.M == 0)
 		goto out;
 	if (shape.N == 0)

@@ -256,3 +256,24 @@ int aniso_scratch_get(aniso_ctx *ctx, enum aniso_scratch_slot slot,
 	*buffer = grown;
 	return ANISO_OK;
 }
+
+int aniso_scratch_upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name,
+			 const void *host, size_t bytes, cl_mem *buffer)
+{
+	cl_int status;
+	int err;
+
+	*buffer = NULL;
+	if (bytes == 0)
+		return ANISO_OK;
+	err = aniso_scratch_get(ctx, slot, bytes, buffer);
+	if (err != ANISO_OK) {
+		aniso_msg_append(&ctx->msg, " (for %s)", name);
+		return err;
+	}
+	status = clEnqueueWriteBuffer(ctx->queue, *buffer, CL_FALSE, 0, bytes, host, 0, NULL,
+				      NULL);
+	if (status != CL_SUCCESS)
+		return aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer", status);
+	return ANISO_OK;
+}

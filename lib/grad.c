@@ -77,6 +77,8 @@ static int grad_plan_make(aniso_ctx *ctx, const aniso_shape *s, const struct ani
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
 				     "wrt is %d: expected ANISO_WRT_X (0), _Y (1), _B (2) or _GAMMA (3)",
 				     (int)wrt);
+	if (aniso_formula_exact_only(ctx, f, "a gradient") != ANISO_OK)
+		return ANISO_ERR_BAD_ARG;
 	if (wrt == ANISO_WRT_GAMMA && s->K > ANISO_MAX_GRAD_GAMMA_K)
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
 				     "shape->K is %zu: the gradient with respect to gamma takes at most "
@@ -249,29 +251,6 @@ static int check_fits(aniso_ctx *ctx, const struct grad_plan *g, const struct an
 	return ANISO_OK;
 }
 
-/* Copy one host array into a scratch buffer (non-blocking: the queue is in
- * order and the host array outlives the call). */
-static int upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name,
-		  const void *host, size_t bytes, cl_mem *buffer)
-{
-	cl_int status;
-	int err;
-
-	*buffer = NULL;
-	if (bytes == 0)
-		return ANISO_OK;
-	err = aniso_scratch_get(ctx, slot, bytes, buffer);
-	if (err != ANISO_OK) {
-		aniso_msg_append(&ctx->msg, " (for %s)", name);
-		return err;
-	}
-	status = clEnqueueWriteBuffer(ctx->queue, *buffer, CL_FALSE, 0, bytes, host, 0, NULL,
-				      NULL);
-	if (status != CL_SUCCESS)
-		return aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer", status);
-	return ANISO_OK;
-}
-
 int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
 	       aniso_wrt wrt, const void *x, const void *y, const void *b, const void *gamma,
 	       const void *a, void *grad)
@@ -317,11 +296,11 @@ int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *op
 	err = check_fits(ctx, &g, &bytes, a_bytes, grad_bytes);
 	if (err != ANISO_OK)
 		goto out;
-	if ((err = upload(ctx, SCRATCH_X, "x", x, bytes.x, &bx)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_Y, "y", y, bytes.y, &by)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_A, "a", a, a_bytes, &ba)) != ANISO_OK)
+	if ((err = aniso_scratch_upload(ctx, SCRATCH_X, "x", x, bytes.x, &bx)) != ANISO_OK ||
+	    (err = aniso_scratch_upload(ctx, SCRATCH_Y, "y", y, bytes.y, &by)) != ANISO_OK ||
+	    (err = aniso_scratch_upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
+	    (err = aniso_scratch_upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK ||
+	    (err = aniso_scratch_upload(ctx, SCRATCH_A, "a", a, a_bytes, &ba)) != ANISO_OK)
 		goto finish;
 	err = aniso_scratch_get(ctx, SCRATCH_OUT, grad_bytes, &bout);
 	if (err != ANISO_OK)

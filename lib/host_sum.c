@@ -580,6 +580,15 @@ int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *
 		aniso_fill_host(out, shape->dtype, shape->M * shape->E, aniso_empty_value(&formula));
 		goto out;
 	}
+	if (formula.tolerance > 0) {
+		int done = 0;
+
+		err = aniso_sum_truncated(ctx, shape, &formula, x, y, b, gamma, out, &done);
+		if (err != ANISO_OK || done)
+			goto out;
+		/* Not worth truncating: the exact sum meets the bound. */
+		formula.tolerance = 0;
+	}
 	err = host_piece(ctx, shape, &formula,
 			 aniso_plan_j_block_len(shape, shape->E, aniso_formula_partial_width(&formula)),
 			 0, x, y, b, gamma, out);

@@ -109,11 +109,16 @@ struct aniso_formula {
 	aniso_kernel kernel;
 	enum aniso_formula_id id;
 	aniso_reduction reduction;
+	double tolerance; /* 0: exact; > 0: truncated (lib/truncate.c) */
 };
 
 /* Check a caller's options (NULL: defaults) and resolve them. */
 int aniso_formula_from_options(struct aniso_ctx_s *ctx, const aniso_options *options,
 			       struct aniso_formula *formula);
+/* ANISO_ERR_BAD_ARG naming call when the options ask for a truncated sum,
+ * which call does not compute. */
+int aniso_formula_exact_only(struct aniso_ctx_s *ctx, const struct aniso_formula *formula,
+			     const char *call);
 
 /* ---- plan.c ------------------------------------------------------ */
 
@@ -133,6 +138,7 @@ struct aniso_kernel_config {
 	size_t work_group; /* work-items per group along i (= tile of j)  */
 	size_t chunk;      /* terms summed plainly before a compensated add */
 	int gamma_in_global; /* gamma read where it lies, not copied (large K) */
+	int truncated;     /* listed j-blocks per i-block (lib/truncate.c)  */
 };
 
 /* How one sum is launched. */
@@ -228,6 +234,8 @@ enum aniso_scratch_slot {
 	SCRATCH_FORWARD,  /* the logsumexp that a gradient differentiates */
 	SCRATCH_PACK_I,   /* its i side, packed (cl/grad_weight.cl)       */
 	SCRATCH_PACK_J,   /* its j side, packed                           */
+	SCRATCH_LIST_START, /* a truncated sum's offsets per i-block      */
+	SCRATCH_LIST,     /* its listed j-blocks                          */
 	SCRATCH_COUNT
 };
 
@@ -285,6 +293,12 @@ size_t aniso_dtype_size(aniso_dtype dtype);
 /* A buffer of at least bytes in a scratch slot (bytes > 0). */
 int aniso_scratch_get(aniso_ctx *ctx, enum aniso_scratch_slot slot,
 		      size_t bytes, cl_mem *buffer);
+/* Copy bytes of a host array into a scratch buffer (none when bytes = 0),
+ * not waiting: the queue is in order and the caller keeps host alive until
+ * it has finished the queue, on success and on failure alike.  name is
+ * for the message. */
+int aniso_scratch_upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name,
+			 const void *host, size_t bytes, cl_mem *buffer);
 
 /* ---- host_sum.c ---------------------------------------------------- */
 
@@ -354,6 +368,26 @@ int aniso_reduce_blocks(aniso_ctx *ctx, const aniso_shape *shape,
 int aniso_sum_rows_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 			   const struct aniso_formula *formula, cl_mem rows,
 			   size_t row_count, size_t cols, cl_mem out);
+/* A truncated sum (formula->tolerance > 0): the rows per i-block and the
+ * terms per j-block of its program; then the run over the listed
+ * j-blocks of each i-block (block_start: i-blocks + 1 offsets into
+ * blocks, cl_uint each), writing out (M x E). */
+int aniso_truncated_layout(aniso_ctx *ctx, const aniso_shape *shape,
+			   const struct aniso_formula *formula, size_t *i_block, size_t *j_block);
+int aniso_reduce_listed(aniso_ctx *ctx, const aniso_shape *shape,
+			const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
+			cl_mem gamma, cl_mem block_start, cl_mem blocks, cl_mem out);
+
+/* ---- truncate.c ---------------------------------------------------- */
+
+/* aniso_sum_ex with formula->tolerance > 0 on validated host arrays
+ * (M > 0, N > 0): *done = 1 when out holds the truncated sum; 0 when
+ * truncation would not pay or does not fit the device (a note says why),
+ * and the caller sums exactly. */
+int aniso_sum_truncated(aniso_ctx *ctx, const aniso_shape *shape,
+			const struct aniso_formula *formula, const void *x, const void *y,
+			const void *b, const void *gamma, void *out, int *done);
+
 /* One side of a logsumexp gradient, packed (cl/grad_weight.cl,
  * pack_softmax_side) by the program of that gradient (shape, formula):
  * rows x 2E pairs (u, v) with v = sign * values and u = weights, or 1

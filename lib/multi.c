@@ -426,6 +426,8 @@ static int check_call(aniso_multi *m, const aniso_shape *shape, const aniso_opti
 		err = aniso_validate_shape(ctx, shape, 0);
 		if (err == ANISO_OK)
 			err = aniso_formula_from_options(ctx, options, formula);
+		if (err == ANISO_OK)
+			err = aniso_formula_exact_only(ctx, formula, "aniso_multi_sum");
 		if (err != ANISO_OK)
 			err = aniso_msg_set(&m->msg, err, "%s (%s): %s", m->label[k], ctx->caps.name,
 					    aniso_msg_text(&ctx->msg));

@@ -3,6 +3,7 @@
  * computes (struct aniso_formula). */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "internal.h"
@@ -74,6 +75,7 @@ int aniso_formula_from_options(aniso_ctx *ctx, const aniso_options *options,
 	formula->kernel = known.kernel;
 	formula->id = ANISO_FORMULA_SUM;
 	formula->reduction = known.reduction;
+	formula->tolerance = 0;
 	if (!options)
 		goto out;
 	if (options->struct_size < FIELD_END(aniso_options, struct_size) ||
@@ -118,6 +120,36 @@ int aniso_formula_from_options(aniso_ctx *ctx, const aniso_options *options,
 		}
 		formula->reduction = known.reduction;
 	}
+	if (options->struct_size >= FIELD_END(aniso_options, tolerance)) {
+		if (!(known.tolerance >= 0) || !isfinite(known.tolerance)) {
+			err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					    "options->tolerance is %g: expected 0 (exact) or a finite "
+					    "T > 0",
+					    known.tolerance);
+			goto out;
+		}
+		/* The bound T sum_j |b_je| is a bound on dropped terms of a
+		 * sum; logsumexp would need its own, relative one. */
+		if (known.tolerance > 0 && formula->reduction != ANISO_REDUCTION_SUM) {
+			err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+					    "options->tolerance is %g with the %s reduction: truncated "
+					    "sums are for ANISO_REDUCTION_SUM only; expected 0",
+					    known.tolerance, aniso_reduction_name(formula->reduction));
+			goto out;
+		}
+		formula->tolerance = known.tolerance;
+	}
 out:
 	return err;
+}
+
+int aniso_formula_exact_only(aniso_ctx *ctx, const struct aniso_formula *formula,
+			     const char *call)
+{
+	if (formula->tolerance == 0)
+		return ANISO_OK;
+	return aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
+			     "options->tolerance is %g: %s computes exact sums only (truncated sums "
+			     "are for aniso_sum_ex on host arrays in this version); expected 0",
+			     formula->tolerance, call);
 }

@@ -204,6 +204,7 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	c->formula = formula->id;
 	c->out_cols = aniso_formula_cols(formula->id, shape);
 	c->reduction = formula->reduction;
+	c->truncated = formula->tolerance > 0;
 	c->strategy = strategy_for(ctx);
 	if (c->strategy == ANISO_STRATEGY_LOOP) {
 		/* PoCL does not vectorise across work-items once the kernel
@@ -265,6 +266,13 @@ void aniso_plan_set_work_group(const aniso_ctx *ctx, const aniso_shape *shape,
 	if (c->strategy == ANISO_STRATEGY_TILED)
 		c->chunk = work_group;
 	plan->i_groups = (shape->M + c->work_group * c->lanes - 1) / (c->work_group * c->lanes);
+	if (c->truncated) {
+		/* One group per i-block, each over its listed j-blocks of one
+		 * chunk (lib/truncate.c): no partials to merge. */
+		plan->j_block_len = c->chunk;
+		plan->j_blocks = (shape->N + c->chunk - 1) / c->chunk;
+		return;
+	}
 	if (plan->j_block_len == 0) {
 		const size_t partial_row_bytes = shape->M * c->out_cols *
 						 aniso_dtype_size(shape->dtype) * aniso_partial_width(c);
@@ -296,8 +304,8 @@ void aniso_config_options(const struct aniso_kernel_config *c, char *buf,
 	snprintf(buf, buf_size,
 		 "-cl-std=CL1.2 -w -DREAL_IS_DOUBLE=%d -DD=%zu -DE=%zu -DK=%zu "
 		 "-DGAMMA_VAR=%d -DPROFILE=%d -DREDUCTION=%d -DFORMULA=%d -DVW=%zu -DTILED=%d "
-		 "-DWG=%zu -DCHUNK=%zu -DGAMMA_IN_GLOBAL=%d",
+		 "-DWG=%zu -DCHUNK=%zu -DGAMMA_IN_GLOBAL=%d -DTRUNCATED=%d",
 		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var, (int)c->kernel,
 		 (int)c->reduction, (int)c->formula, c->lanes, c->strategy == ANISO_STRATEGY_TILED,
-		 c->work_group, c->chunk, c->gamma_in_global);
+		 c->work_group, c->chunk, c->gamma_in_global, c->truncated);
 }

@@ -220,3 +220,75 @@ int aniso_pack_softmax_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 out:
 	return err;
 }
+
+/* The layout a truncated sum's lists must follow (lib/truncate.c): rows
+ * per group (an i-block) and terms per j-block, of the program that will
+ * run it (built here, so that a smaller work-group is known now). */
+int aniso_truncated_layout(aniso_ctx *ctx, const aniso_shape *shape,
+			   const struct aniso_formula *formula, size_t *i_block, size_t *j_block)
+{
+	struct aniso_launch_plan plan;
+	struct aniso_program *program = NULL;
+	int err;
+
+	aniso_plan_make(ctx, shape, formula, &plan);
+	err = aniso_program_get(ctx, &plan.config, &program);
+	if (err != ANISO_OK)
+		return err;
+	if (program->work_group != plan.config.work_group)
+		aniso_plan_set_work_group(ctx, shape, &plan, program->work_group);
+	*i_block = plan.config.work_group * plan.config.lanes;
+	*j_block = plan.j_block_len;
+	return ANISO_OK;
+}
+
+int aniso_reduce_listed(aniso_ctx *ctx, const aniso_shape *shape,
+			const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
+			cl_mem gamma, cl_mem block_start, cl_mem blocks, cl_mem out)
+{
+	struct aniso_launch_plan plan;
+	struct aniso_program *program = NULL;
+	struct arg_setter args;
+	cl_ulong M = shape->M, N = shape->N, j_block_len, i_groups;
+	size_t global, local;
+	cl_int status;
+	int err;
+
+	aniso_plan_make(ctx, shape, formula, &plan);
+	err = aniso_program_get(ctx, &plan.config, &program);
+	if (err != ANISO_OK)
+		goto out;
+	if (program->work_group != plan.config.work_group)
+		aniso_plan_set_work_group(ctx, shape, &plan, program->work_group);
+	j_block_len = plan.j_block_len;
+	i_groups = plan.i_groups;
+	args = (struct arg_setter){program->partial_kernel, 0, CL_SUCCESS};
+	set_arg(&args, sizeof(M), &M);
+	set_arg(&args, sizeof(N), &N);
+	set_arg(&args, sizeof(j_block_len), &j_block_len);
+	set_arg(&args, sizeof(i_groups), &i_groups);
+	set_arg(&args, sizeof(cl_mem), &x);
+	set_arg(&args, sizeof(cl_mem), &y);
+	set_arg(&args, sizeof(cl_mem), &b);
+	set_arg(&args, sizeof(cl_mem), &gamma);
+	set_arg(&args, sizeof(cl_mem), &out);
+	set_arg(&args, sizeof(cl_mem), &block_start);
+	set_arg(&args, sizeof(cl_mem), &blocks);
+	if (args.status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clSetKernelArg(partial_sums, listed)", args.status);
+		goto out;
+	}
+	/* One group per i-block (see cl/reduce_j.cl, TRUNCATED). */
+	global = plan.i_groups * plan.config.work_group;
+	local = plan.config.work_group;
+	status = clEnqueueNDRangeKernel(ctx->queue, program->partial_kernel, 1, NULL, &global,
+					&local, 0, NULL, NULL);
+	if (status != CL_SUCCESS) {
+		err = aniso_cl_fail(&ctx->msg, "clEnqueueNDRangeKernel(partial_sums, listed)",
+				    status);
+		goto out;
+	}
+	err = finish(ctx);
+out:
+	return err;
+}

@@ -151,6 +151,18 @@ fails 1 "bad --kernel" "--kernel: 'Gauss' is not gaussian, laplace, cauchy or im
 	"$program" sum -x x.npy $sum_args --kernel Gauss -o out.npy
 fails 1 "bad --reduction" "--reduction: 'mean' is not sum or logsumexp" \
 	"$program" sum -x x.npy $sum_args --reduction mean -o out.npy
+fails 1 "bad --tolerance" "--tolerance: '-1' is not a finite number >= 0" \
+	"$program" sum -x x.npy $sum_args --tolerance -1 -o out.npy
+fails 1 "--tolerance with logsumexp" "--tolerance is for --reduction sum only" \
+	"$program" sum -x x.npy $sum_args --tolerance 1e-3 --reduction logsumexp -o out.npy
+fails 1 "--tolerance with a device list" "--tolerance runs on one device" \
+	"$program" sum -x x.npy $sum_args --tolerance 1e-3 --device 0,1 -o out.npy
+run "$program" sum -x x.npy $sum_args -o exact.npy &&
+	run "$program" sum -x x.npy $sum_args --tolerance 1e-3 -o truncated.npy
+[ "$rc" -eq 0 ] && grep -q "note: tolerance 0.001: .*summed exactly" stderr &&
+	cmp -s exact.npy truncated.npy
+ok $? "--tolerance on 4 x 3 points: every block pair in reach, so the exact sum (a note says so), the same bytes" || diag_output
+rm -f exact.npy truncated.npy
 fails 1 "heatmap bad --kernel" "--kernel: 'rbf' is not gaussian" \
 	"$program" heatmap $sum_args --kernel rbf --values v.npy
 fails 1 "demo bad --kernel" "--kernel: '' is not gaussian" "$program" demo --kernel ""

@@ -53,8 +53,8 @@ def kernel_names():
         names.append(name.decode())
 
 
-def _options(kernel, reduction):
-    """aniso_options for a kernel name and a reduction name."""
+def _options(kernel, reduction, tolerance=0.0):
+    """aniso_options for a kernel name, a reduction name and a tolerance."""
     if not isinstance(kernel, str):
         raise ValueError("kernel: %r is not a name; expected one of %s"
                          % (kernel, ", ".join(kernel_names())))
@@ -65,7 +65,14 @@ def _options(kernel, reduction):
     if reduction not in _REDUCTIONS:
         raise ValueError("reduction: %r is not supported by this library; expected "
                          "one of %s" % (reduction, ", ".join(repr(r) for r in _REDUCTIONS)))
-    return _lib.make_options(kernel=code.value, **_REDUCTIONS[reduction])
+    try:
+        tolerance = float(tolerance)
+    except (TypeError, ValueError):
+        raise ValueError("tolerance: %r is not a number >= 0" % (tolerance,)) from None
+    if not (tolerance >= 0 and np.isfinite(tolerance)):
+        raise ValueError("tolerance: %r is not a finite number >= 0 (0: the exact sum)"
+                         % (tolerance,))
+    return _lib.make_options(kernel=code.value, tolerance=tolerance, **_REDUCTIONS[reduction])
 
 
 def _shape_text(shape):
@@ -293,7 +300,7 @@ class Context:
     # -- sums ----------------------------------------------------------------
 
     def kernel_sum(self, x, y, b, gamma, gamma_var=None, kernel="gaussian",
-                   reduction="sum", out=None):
+                   reduction="sum", out=None, tolerance=0.0):
         """out_ie = Σ_j f(q_ij) b_je with q_ij = (x_i − y_j)ᵀ Γ (x_i − y_j).
 
         x: (M, D); y: (N, D); b: (N, E) or (N,); gamma: a number or (K,) for
@@ -309,14 +316,16 @@ class Context:
         kernel: "gaussian" exp(−q), "laplace" exp(−√q), "cauchy" 1/(1 + q),
         "imq" 1/√(1 + q).  reduction: "sum", or "logsumexp" for
         out_ie = log Σ_j f(q_ij) exp(b_je) (b are log-weights; N = 0 gives
-        −inf).
+        −inf).  tolerance: 0 for the exact sum; T > 0 skips the pairs of
+        far blocks of points with |out_ie − exact_ie| ≤ T Σ_j |b_je| (the
+        sum reduction, NumPy inputs and result only).
 
         Returns an (M, E) array, or (M,) when b is 1-D; with ``out`` (a
         :class:`DeviceArray` of shape (M, E), or (M,) for a 1-D b) the
         result stays on the device, in out, which is returned.  Raises
         ValueError for shapes, dtypes and arguments, :class:`DeviceError`
         for device and build failures."""
-        options = _options(kernel, reduction)
+        options = _options(kernel, reduction, tolerance)
         named = [("x", x), ("y", y), ("b", b), ("gamma", gamma)]
         if out is not None:
             if not isinstance(out, DeviceArray):
@@ -626,13 +635,14 @@ def default_context(device=None):
 
 
 def kernel_sum(x, y, b, gamma, gamma_var=None, kernel="gaussian", reduction="sum",
-               device=None):
+               device=None, tolerance=0.0):
     """out_ie = Σ_j f(q_ij) b_je, q_ij = (x_i − y_j)ᵀ Γ (x_i − y_j), on the
     device ``device`` (an index, a name substring, a :class:`Context`, or
     None for the default).  See :meth:`Context.kernel_sum` for the
     arguments; returns an (M, E) array, or (M,) when b is 1-D."""
     return default_context(device).kernel_sum(x, y, b, gamma, gamma_var=gamma_var,
-                                              kernel=kernel, reduction=reduction)
+                                              kernel=kernel, reduction=reduction,
+                                              tolerance=tolerance)
 
 
 def kernel_grad(x, y, b, gamma, a, wrt, gamma_var=None, kernel="gaussian", reduction="sum",

@@ -105,7 +105,8 @@ class Options(ctypes.Structure):
     struct_size bytes and gives later fields their defaults."""
     _fields_ = [("struct_size", ctypes.c_size_t),
                 ("kernel", ctypes.c_int),
-                ("reduction", ctypes.c_int)]
+                ("reduction", ctypes.c_int),
+                ("tolerance", ctypes.c_double)]
 
 
 def make_options(**fields):

@@ -117,3 +117,15 @@ def test_logsumexp_grad_closed_form(ctx, rng, wrt):
         bound = 1e-12 * (np.abs(pair) * size[:, :, None]).sum(axis=1)
     assert grad.shape == {"x": x, "b": b}[wrt].shape
     assert np.all(np.abs(grad - expected) <= bound)
+
+
+def test_truncated_sum_within_its_bound(ctx, rng):
+    """tolerance=T: |out − exact| ≤ T Σ_j |b_j| (+ rounding), against the
+    dense NumPy sum; narrow kernels, so that pairs are skipped."""
+    x, y = rng.random((3000, 2)), rng.random((4000, 2))
+    b = rng.standard_normal(4000)
+    exact = (np.exp(-2000.0 * ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)) * b).sum(1)
+    out = anisocl.kernel_sum(x, y, b, 2000.0, tolerance=1e-6)
+    assert np.all(np.abs(out - exact) <= 1e-6 * np.abs(b).sum() + 1e-12 * np.abs(b).sum())
+    with pytest.raises(ValueError, match="tolerance"):
+        anisocl.kernel_sum(x, y, b, 2000.0, tolerance=-1.0)
