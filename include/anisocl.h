@@ -690,6 +690,8 @@ ANISO_API aniso_ctx *aniso_multi_ctx(const aniso_multi *multi, size_t k);
  * aniso_sum_combine: out (M x E) = each row's blocks partials merged in
  * block order; shape gives M, E, D, K, gamma_var and dtype (the program
  * that ran the pieces), its N is not used.
+ *
+ * Exact sums only: options->tolerance > 0 is ANISO_ERR_BAD_ARG.
  */
 ANISO_API int aniso_sum_block_len(aniso_ctx *ctx, const aniso_shape *shape,
 				  const aniso_options *options, size_t *block_len,

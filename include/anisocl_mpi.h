@@ -93,7 +93,7 @@ ANISO_API int aniso_mpi_slices(aniso_mpi *m, const aniso_shape *shape,
  * fixed, rows i0..i1 when per i, rows j0..j1 when per j; out, rows i0..i1
  * of the result (E numbers each), written only on success on every rank.
  * Empty slices may be NULL.  Every rank must pass the same shape and
- * options.
+ * options; exact sums only (options->tolerance 0).
  */
 ANISO_API int aniso_mpi_sum(aniso_mpi *m, const aniso_shape *shape,
 			    const aniso_options *options, const void *x, const void *y,

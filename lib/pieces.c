@@ -10,10 +10,11 @@
 
 #include "internal.h"
 
-/* Lock, clear the message, check the shape and options; unlock.  The
- * host functions called next take the lock themselves. */
+/* Lock, clear the message, check the shape and options (exact sums only:
+ * a truncated sum's kept pairs are not a function of whole j-blocks);
+ * unlock.  The host functions called next take the lock themselves. */
 static int check_call(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
-		      struct aniso_formula *formula)
+		      struct aniso_formula *formula, const char *call)
 {
 	int err;
 
@@ -22,6 +23,8 @@ static int check_call(aniso_ctx *ctx, const aniso_shape *shape, const aniso_opti
 	err = aniso_validate_shape(ctx, shape, 0);
 	if (err == ANISO_OK)
 		err = aniso_formula_from_options(ctx, options, formula);
+	if (err == ANISO_OK)
+		err = aniso_formula_exact_only(ctx, formula, call);
 	pthread_mutex_unlock(&ctx->lock);
 	return err;
 }
@@ -46,7 +49,7 @@ int aniso_sum_block_len(aniso_ctx *ctx, const aniso_shape *shape, const aniso_op
 
 	if (!ctx)
 		return ANISO_ERR_NULL_ARG;
-	err = check_call(ctx, shape, options, &formula);
+	err = check_call(ctx, shape, options, &formula, "aniso_sum_block_len");
 	if (err != ANISO_OK)
 		goto out;
 	if (!block_len || !partial_bytes) {
@@ -71,7 +74,7 @@ int aniso_sum_piece(aniso_ctx *ctx, const aniso_shape *shape, const aniso_option
 
 	if (!ctx)
 		return ANISO_ERR_NULL_ARG;
-	err = check_call(ctx, shape, options, &formula);
+	err = check_call(ctx, shape, options, &formula, "aniso_sum_piece");
 	if (err != ANISO_OK)
 		goto out;
 	if (block_len == 0) {
@@ -109,7 +112,7 @@ int aniso_sum_combine(aniso_ctx *ctx, const aniso_shape *shape, const aniso_opti
 
 	if (!ctx)
 		return ANISO_ERR_NULL_ARG;
-	err = check_call(ctx, shape, options, &formula);
+	err = check_call(ctx, shape, options, &formula, "aniso_sum_combine");
 	if (err != ANISO_OK)
 		goto out;
 	if (shape->M == 0)

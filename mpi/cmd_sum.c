@@ -235,6 +235,9 @@ int cli_mpi_sum(int argc, char **argv)
 	status = cli_sum_parse(argc, argv, &opt);
 	if (status != CLI_OK)
 		return status < 0 ? CLI_OK : status;
+	if (opt.formula.tolerance > 0)
+		return cli_fail(CLI_USAGE, "sum: --tolerance runs in one process (anisocl sum): "
+				"anisocl-mpi computes exact sums only");
 	if (opt.device && (strchr(opt.device, ',') || strcmp(opt.device, "all") == 0))
 		return cli_fail(CLI_USAGE, "sum: --device %s: anisocl-mpi runs one device per rank "
 				"(give each rank its own through ANISOCL_DEVICE, or use anisocl sum "

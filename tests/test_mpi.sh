@@ -173,5 +173,12 @@ rc=$?
 ok $? "--device 0,1 is a usage error (one device per rank), OUT untouched" ||
 	{ echo "# exit $rc"; diag stderr; }
 
+mpirun_n 2 "$mpi" sum -x x32.npy -y y32.npy -b b32.npy -g g32.npy --tolerance 1e-3 \
+	-o out.npy >stdout 2>stderr
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(cat out.npy)" = keep ] && grep -q "exact sums only" stderr
+ok $? "--tolerance is a usage error (exact sums only), OUT untouched" ||
+	{ echo "# exit $rc"; diag stderr; }
+
 echo "1..$count"
 exit $failed

@@ -157,6 +157,15 @@ static void check_arguments(aniso_ctx *ctx)
 	err = aniso_sum_combine(ctx, &s, NULL, 0, partials, out);
 	CHECK(err == ANISO_ERR_BAD_ARG && strstr(aniso_ctx_errmsg(ctx), "blocks"),
 	      "aniso_sum_combine: blocks 0 refused (%s)", aniso_ctx_errmsg(ctx));
+	{
+		aniso_options o;
+
+		aniso_options_init(&o);
+		o.tolerance = 1e-3;
+		err = aniso_sum_piece(ctx, &s, &o, 512, 1, x, x, x, x, partials);
+		CHECK(err == ANISO_ERR_BAD_ARG && strstr(aniso_ctx_errmsg(ctx), "tolerance"),
+		      "aniso_sum_piece: a truncated sum refused (%s)", aniso_ctx_errmsg(ctx));
+	}
 	err = aniso_sum_combine(ctx, &s, NULL, 1, NULL, out);
 	CHECK(err == ANISO_ERR_NULL_ARG && strstr(aniso_ctx_errmsg(ctx), "partials"),
 	      "aniso_sum_combine: NULL partials refused (%s)", aniso_ctx_errmsg(ctx));
