@@ -18,7 +18,10 @@
  * round a ring: in P steps every rank sees every slice once, the transfer
  * of the one it holds to rank r + 1 (and of the next from rank r - 1)
  * posted before it computes on it, so no rank ever holds more than two
- * slices of y.
+ * slices of y.  A rank keeps its rows' partials over every j-block until
+ * y has gone round, so its rows go round in passes of at most 1 GiB of
+ * partials (ANISOCL_MPI_PARTIAL_BYTES sets another budget, the same on
+ * every rank), y once per pass.
  *
  * Why the bits are one device's: a row's partial over a j-block does not
  * depend on which rank or how many rows computed it, and each rank merges

@@ -253,11 +253,12 @@ static void post(MPI_Comm comm, int send, void *buf, size_t bytes, int peer, MPI
 
 /* The buffers of one call (see mpi_sum). */
 struct ring {
-	size_t L, part, blocks;   /* the problem's j-blocks                */
+	size_t L, part, blocks;   /* the j-blocks                          */
 	size_t max_bytes;         /* the largest slice                     */
+	size_t passes, pass_rows; /* rounds of the ring, rows per round    */
 	char *slot[2];            /* the slice computed on, the one arriving */
 	MPI_Request *reqs;
-	char *partials;           /* blocks x rows x part; NULL: one slice */
+	char *partials;           /* blocks x pass rows x part; NULL: one slice */
 	char *result;             /* rows x E, staged until all agree      */
 };
 
@@ -271,11 +272,20 @@ static void ring_free(struct ring *r)
 }
 
 /* Allocate what this rank needs; why says what failed. */
-static int ring_alloc(aniso_mpi *m, const aniso_shape *s, size_t rows, struct ring *r,
-		      char *why, size_t why_size)
+/*
+ * Allocate what this rank needs; why says what failed.  The partials of
+ * every block of a row wait for the whole ring, so rows go round in
+ * passes whose partials fit budget bytes (M = N = 1e9 on 16 ranks would
+ * otherwise keep 60 GB each, bench/README.md): the same number of passes
+ * on every rank, from the most rows a rank holds, so that the rings
+ * match; y goes round once per pass.
+ */
+static int ring_alloc(aniso_mpi *m, const aniso_shape *s, size_t rows, size_t budget,
+		      struct ring *r, char *why, size_t why_size)
 {
 	const size_t elem = s->dtype == ANISO_FLOAT64 ? 8 : 4;
-	size_t j0, j1, nonempty = 0, chunks;
+	const size_t most = (s->M + (size_t)m->size - 1) / (size_t)m->size;
+	size_t j0, j1, nonempty = 0, chunks, per;
 	int k;
 
 	r->blocks = (s->N + r->L - 1) / r->L;
@@ -292,9 +302,22 @@ static int ring_alloc(aniso_mpi *m, const aniso_shape *s, size_t rows, struct ri
 	r->reqs = malloc((2 * chunks + 1) * sizeof(*r->reqs));
 	r->result = malloc(rows > 0 ? rows * s->E * elem : 1);
 	/* One slice holds every term: final values straight from it, as
-	 * aniso_sum_ex computes them; else every block's partials. */
+	 * aniso_sum_ex computes them (in one pass: it cuts its own); else
+	 * every block's partials. */
+	r->passes = 1;
+	r->pass_rows = most;
+	if (nonempty > 1) {
+		per = budget / (r->blocks * r->part);
+		if (per < 1)
+			per = 1;
+		if (per < most) {
+			r->pass_rows = per;
+			r->passes = (most + per - 1) / per;
+		}
+	}
 	if (nonempty > 1 && rows > 0)
-		r->partials = malloc(r->blocks * rows * r->part);
+		r->partials = malloc(r->blocks * (rows < r->pass_rows ? rows : r->pass_rows) *
+				     r->part);
 	if (!r->slot[0] || !r->slot[1] || !r->reqs || !r->result ||
 	    (nonempty > 1 && rows > 0 && !r->partials)) {
 		snprintf(why, why_size, "out of host memory for two y slices of %zu bytes, the "
@@ -322,7 +345,7 @@ static void pack(const aniso_shape *s, size_t n, const void *y, const void *b, c
 /* This rank's rows against the slice of rank k, held in buf. */
 static int compute(aniso_mpi *m, const aniso_shape *s, const aniso_options *options,
 		   const struct ring *r, size_t i0, size_t i1, int k, const char *buf,
-		   const void *x, const void *gamma, char *why, size_t why_size)
+		   const void *x, const void *gamma, char *result, char *why, size_t why_size)
 {
 	const size_t elem = s->dtype == ANISO_FLOAT64 ? 8 : 4;
 	size_t j0, j1, n;
@@ -342,7 +365,7 @@ static int compute(aniso_mpi *m, const aniso_shape *s, const aniso_options *opti
 				      g, r->partials + j0 / r->L * (i1 - i0) * r->part);
 	else
 		err = aniso_sum_piece(m->ctx, &p, options, r->L, 0, x, buf, buf + n * s->D * elem,
-				      g, r->result);
+				      g, result);
 	if (err != ANISO_OK)
 		snprintf(why, why_size, "%s, rows [%zu, %zu) against terms [%zu, %zu): %s",
 			 aniso_ctx_device_name(m->ctx), i0, i1, j0, j1,
@@ -358,11 +381,12 @@ static int compute(aniso_mpi *m, const aniso_shape *s, const aniso_options *opti
  */
 static int run_ring(aniso_mpi *m, const aniso_shape *s, const aniso_options *options,
 		    struct ring *r, size_t i0, size_t i1, const void *x, const void *y,
-		    const void *b, const void *gamma, char *why, size_t why_size)
+		    const void *b, const void *gamma, char *result, int err, char *why,
+		    size_t why_size)
 {
 	const int right = (m->rank + 1) % m->size, left = (m->rank + m->size - 1) % m->size;
 	size_t j0, j1;
-	int t, cur = 0, err = ANISO_OK;
+	int t, cur = 0;
 
 	terms_of(s->N, r->L, m->size, m->rank, &j0, &j1);
 	pack(s, j1 - j0, y, b, gamma, r->slot[0]);
@@ -380,8 +404,8 @@ static int run_ring(aniso_mpi *m, const aniso_shape *s, const aniso_options *opt
 			     &count);
 		}
 		if (err == ANISO_OK)
-			err = compute(m, s, options, r, i0, i1, held, r->slot[cur], x, gamma, why,
-				      why_size);
+			err = compute(m, s, options, r, i0, i1, held, r->slot[cur], x, gamma, result,
+				      why, why_size);
 		MPI_Waitall(count, r->reqs, MPI_STATUSES_IGNORE);
 		cur = 1 - cur;
 	}
@@ -391,26 +415,51 @@ static int run_ring(aniso_mpi *m, const aniso_shape *s, const aniso_options *opt
 /* Every rank's shape and blocks must be the same, or the ring's messages
  * would not match: one MPI_Allreduce of each number and its negation
  * (MAX of both gives the largest and the smallest). */
-static int check_same(aniso_mpi *m, const aniso_shape *s, size_t L)
+static int check_same(aniso_mpi *m, const aniso_shape *s, size_t L, size_t budget)
 {
-	long long mine[10], all[10];
-	const size_t v[5] = {s->M, s->N, s->D, s->E, L};
+	static const char *const names[6] = {
+		"M", "N", "D", "E", "the j-block length (ANISOCL_MPI_BLOCK_BYTES)",
+		"the partials' budget (ANISOCL_MPI_PARTIAL_BYTES)"};
+	long long mine[12], all[12];
+	const size_t v[6] = {s->M, s->N, s->D, s->E, L, budget};
 	int k;
 
-	for (k = 0; k < 5; ++k) {
+	for (k = 0; k < 6; ++k) {
 		mine[2 * k] = (long long)v[k];
 		mine[2 * k + 1] = -(long long)v[k];
 	}
-	MPI_Allreduce(mine, all, 10, MPI_LONG_LONG, MPI_MAX, m->comm);
-	for (k = 0; k < 5; ++k)
+	MPI_Allreduce(mine, all, 12, MPI_LONG_LONG, MPI_MAX, m->comm);
+	for (k = 0; k < 6; ++k)
 		if (all[2 * k] != -all[2 * k + 1]) {
-			snprintf(m->msg, sizeof(m->msg), "the ranks disagree on the problem: M, N, D, "
-				 "E and the j-block length (ANISOCL_MPI_BLOCK_BYTES) must be the same "
-				 "on every rank (%s differs)",
-				 k == 0 ? "M" : k == 1 ? "N" : k == 2 ? "D" : k == 3 ? "E" : "the j-block "
-				 "length");
+			snprintf(m->msg, sizeof(m->msg), "the ranks disagree on the problem: %s "
+				 "differs; M, N, D, E and the environment that sets the blocks must "
+				 "be the same on every rank", names[k]);
 			return ANISO_ERR_SHAPE;
 		}
+	return ANISO_OK;
+}
+
+/* The bytes of partials a pass of rows may keep: PARTIAL_BYTES_MAX, or
+ * ANISOCL_MPI_PARTIAL_BYTES (tests/test_mpi.sh: passes on small
+ * problems). */
+#define PARTIAL_BYTES_MAX ((size_t)1 << 30)
+
+static int partial_budget(size_t *budget, char *why, size_t why_size)
+{
+	const char *env = getenv("ANISOCL_MPI_PARTIAL_BYTES");
+	char *end = NULL;
+	unsigned long long v;
+
+	*budget = PARTIAL_BYTES_MAX;
+	if (!env || !*env)
+		return ANISO_OK;
+	v = strtoull(env, &end, 10);
+	if (*end != '\0' || v == 0 || env[0] == '-') {
+		snprintf(why, why_size, "ANISOCL_MPI_PARTIAL_BYTES=\"%.64s\": expected a positive "
+			 "number of bytes", env);
+		return ANISO_ERR_BAD_ARG;
+	}
+	*budget = (size_t)v;
 	return ANISO_OK;
 }
 
@@ -421,7 +470,7 @@ int aniso_mpi_sum(aniso_mpi *m, const aniso_shape *shape, const aniso_options *o
 	struct ring r;
 	aniso_mpi_slice mine = {0, 0, 0, 0};
 	aniso_shape rows;
-	size_t elem;
+	size_t elem, budget = 0, pass;
 	int err;
 
 	if (!m)
@@ -431,9 +480,11 @@ int aniso_mpi_sum(aniso_mpi *m, const aniso_shape *shape, const aniso_options *o
 	/* The same shape on every rank: the same answer everywhere, but a
 	 * rank that returned alone would leave the others waiting. */
 	err = block_len(m, shape, options, &r.L, &r.part, why, sizeof(why));
+	if (err == ANISO_OK)
+		err = partial_budget(&budget, why, sizeof(why));
 	err = aniso_mpi_agree(m, err, why);
 	if (err == ANISO_OK)
-		err = check_same(m, shape, r.L);
+		err = check_same(m, shape, r.L, budget);
 	if (err != ANISO_OK)
 		goto out;
 	err = aniso_mpi_slices(m, shape, options, &mine);
@@ -461,13 +512,28 @@ int aniso_mpi_sum(aniso_mpi *m, const aniso_shape *shape, const aniso_options *o
 		goto out;
 	}
 	if (err == ANISO_OK)
-		err = ring_alloc(m, shape, mine.i1 - mine.i0, &r, why, sizeof(why));
+		err = ring_alloc(m, shape, mine.i1 - mine.i0, budget, &r, why, sizeof(why));
 	err = aniso_mpi_agree(m, err, why);
 	if (err != ANISO_OK)
 		goto out;
-	err = run_ring(m, shape, options, &r, mine.i0, mine.i1, x, y, b, gamma, why, sizeof(why));
-	if (err == ANISO_OK && r.partials) {
-		err = aniso_sum_combine(m->ctx, &rows, options, r.blocks, r.partials, r.result);
+	/* Every rank runs r.passes rings, with or without rows of its own; a
+	 * failure stops the computing, never the forwarding. */
+	for (pass = 0; pass < r.passes; ++pass) {
+		const size_t n = mine.i1 - mine.i0;
+		const size_t a = pass * r.pass_rows < n ? pass * r.pass_rows : n;
+		const size_t e = a + r.pass_rows < n ? a + r.pass_rows : n;
+		const char *xs = a < e ? (const char *)x + a * shape->D * elem : x;
+		const char *gs = shape->gamma_var == ANISO_GAMMA_PER_I && a < e
+					 ? (const char *)gamma + a * shape->K * elem
+					 : gamma;
+		aniso_shape part = piece_shape(shape, mine.i0 + a, mine.i0 + e, 0, shape->N);
+
+		err = run_ring(m, shape, options, &r, mine.i0 + a, mine.i0 + e, xs, y, b, gs,
+			       r.result + a * shape->E * elem, err, why, sizeof(why));
+		if (err != ANISO_OK || !r.partials || e == a)
+			continue;
+		err = aniso_sum_combine(m->ctx, &part, options, r.blocks, r.partials,
+					r.result + a * shape->E * elem);
 		if (err != ANISO_OK)
 			snprintf(why, sizeof(why), "%s (%s): merging the block partials: %s",
 				 aniso_ctx_device_name(m->ctx), aniso_strerror(err),

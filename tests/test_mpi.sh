@@ -112,6 +112,19 @@ same "f32 per-j full, M = 3, N = 2100, logsumexp, cauchy" -x x3.npy -y y2100.npy
 # float64, one j-block: one rank's slice holds every term
 same "f64 fixed, one j-block (N = 400)" -x x50.npy -y y400.npy -b b400.npy -g g400.npy
 
+# Rows in passes: a rank keeps its rows' partials over every j-block until
+# y has gone round, so rows go round in passes under a budget (1 GiB; 8000
+# and 100 bytes here: 100 rows, then 4 rows per pass, per-i gamma rows
+# following their pass).  The same bytes as one pass, and as anisocl sum.
+ANISOCL_MPI_PARTIAL_BYTES=8000
+export ANISOCL_MPI_PARTIAL_BYTES
+same "rows in passes of 100 (f32 fixed, M = 1000, 10 j-blocks)" -x x32.npy -y y32.npy \
+	-b b32.npy -g g32.npy
+ANISOCL_MPI_PARTIAL_BYTES=100
+same "rows in passes of 4 (f64 per-i, M = 37, 3 j-blocks)" -x x37.npy -y y37.npy -b b37.npy \
+	-g gi37.npy --gamma-var i
+unset ANISOCL_MPI_PARTIAL_BYTES
+
 # Many rows against many terms: the core's j-blocks (1536 terms here) are
 # longer than a cap on a slice's block (lib/plan.c gives M >= 2^18 one block
 # of all N; mpi/mpi_sum.c caps it so that y still travels in slices).
