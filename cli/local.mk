@@ -39,6 +39,8 @@ anisocl_SOURCES = \
 	cli/tutorial.c \
 	cli/cmd_devices.c \
 	cli/cmd_grad.c \
+	cli/sum_options.h \
+	cli/sum_options.c \
 	cli/cmd_sum.c \
 	cli/cmd_solve.c \
 	cli/cmd_heatmap.c \

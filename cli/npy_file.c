@@ -161,6 +161,163 @@ fail:
 	return status;
 }
 
+/*
+ * The header of a regular file open as fd, parsed into *header, checked
+ * against the file's size (a slice of a file whose size disagrees with
+ * its header could read the wrong numbers).
+ */
+static enum npy_load_error read_header(int fd, struct npy_array *header, char *err,
+				       size_t err_size)
+{
+	unsigned char *buf = NULL;
+	size_t used = 0, capacity = 0, header_size;
+	struct stat st;
+	enum npy_load_error status = NPY_LOAD_IO;
+
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, err_size, "cannot stat: %s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, err_size, "is not a regular file: reading a slice of rows seeks");
+		goto out;
+	}
+	status = read_up_to(fd, NPY_PREFIX_MAX, &buf, &capacity, &used, err, err_size);
+	if (status != NPY_LOAD_OK)
+		goto out;
+	status = NPY_LOAD_FORMAT;
+	if (npy_header_size(buf, used, &header_size, err, err_size) != 0)
+		goto out;
+	if (header_size > NPY_FILE_HEADER_MAX) {
+		snprintf(err, err_size, "header length %zu is over the %zu bytes this reader accepts",
+			 header_size, NPY_FILE_HEADER_MAX);
+		goto out;
+	}
+	status = read_up_to(fd, header_size, &buf, &capacity, &used, err, err_size);
+	if (status != NPY_LOAD_OK)
+		goto out;
+	status = NPY_LOAD_FORMAT;
+	if (npy_parse_header(buf, used, header, err, err_size) != 0)
+		goto out;
+	if ((uintmax_t)st.st_size < header_size ||
+	    (uintmax_t)st.st_size - header_size != header->data_size) {
+		npy_data_size_error(header, (uintmax_t)st.st_size < header_size ? 0 :
+				    (size_t)((uintmax_t)st.st_size - header_size), 0, err, err_size);
+		goto out;
+	}
+	status = NPY_LOAD_OK;
+out:
+	free(buf);
+	return status;
+}
+
+enum npy_load_error npy_file_load_header(const char *path, struct npy_file *file,
+					 char *err, size_t err_size)
+{
+	enum npy_load_error status;
+	int fd;
+
+	memset(file, 0, sizeof(*file));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_size, "%s", strerror(errno));
+		return NPY_LOAD_IO;
+	}
+	status = read_header(fd, &file->array, err, err_size);
+	close(fd);
+	if (status != NPY_LOAD_OK)
+		npy_file_free(file);
+	return status;
+}
+
+/* Read size bytes at offset, whatever pread returns at a time. */
+static enum npy_load_error read_at(int fd, unsigned char *dst, size_t size, size_t offset,
+				   char *err, size_t err_size)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = pread(fd, dst + done, size - done, (off_t)(offset + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, err_size, "read failed: %s", strerror(errno));
+			return NPY_LOAD_IO;
+		}
+		if (n == 0) {
+			snprintf(err, err_size, "the file ended %zu bytes early (changed while "
+				 "read?)", size - done);
+			return NPY_LOAD_IO;
+		}
+		done += (size_t)n;
+	}
+	return NPY_LOAD_OK;
+}
+
+enum npy_load_error npy_file_load_rows(const char *path, size_t r0, size_t r1,
+				       struct npy_file *file, char *err, size_t err_size)
+{
+	struct npy_array *a = &file->array;
+	size_t row_bytes, d, rows;
+	enum npy_load_error status;
+	int fd;
+
+	memset(file, 0, sizeof(*file));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, err_size, "%s", strerror(errno));
+		return NPY_LOAD_IO;
+	}
+	status = read_header(fd, a, err, err_size);
+	if (status != NPY_LOAD_OK)
+		goto out;
+	status = NPY_LOAD_FORMAT;
+	if (a->ndim == 0) {
+		r0 = 0;
+		r1 = 1;
+		row_bytes = a->itemsize;
+	} else {
+		if (a->fortran_order && a->ndim >= 2) {
+			snprintf(err, err_size, "is in Fortran order, whose rows are not contiguous: "
+				 "save it in C order to read a slice of rows");
+			goto out;
+		}
+		if (r0 > r1 || r1 > a->shape[0]) {
+			snprintf(err, err_size, "rows [%zu, %zu) are not within its %zu rows", r0, r1,
+				 a->shape[0]);
+			goto out;
+		}
+		/* data_size = rows x row_bytes did not overflow (npy_parse_header) */
+		row_bytes = a->itemsize;
+		for (d = 1; d < a->ndim; ++d)
+			row_bytes *= a->shape[d];
+	}
+	rows = r1 - r0;
+	file->size = rows * row_bytes;
+	file->bytes = malloc(file->size ? file->size : 1);
+	if (!file->bytes) {
+		snprintf(err, err_size, "out of memory reading %zu bytes", file->size);
+		status = NPY_LOAD_MEMORY;
+		goto out;
+	}
+	status = read_at(fd, file->bytes, file->size, a->header_size + r0 * row_bytes, err,
+			 err_size);
+	if (status != NPY_LOAD_OK)
+		goto out;
+	if (a->ndim > 0) {
+		a->shape[0] = rows;
+		a->count = a->itemsize ? file->size / a->itemsize : 0;
+	}
+	a->data = file->bytes;
+	a->data_size = file->size;
+out:
+	close(fd);
+	if (status != NPY_LOAD_OK)
+		npy_file_free(file);
+	return status;
+}
+
 void npy_file_free(struct npy_file *file)
 {
 	free(file->bytes);

@@ -26,6 +26,19 @@ enum npy_load_error {
  * err gets "what is wrong" without the path. */
 enum npy_load_error npy_file_load(const char *path, struct npy_file *file,
 				  char *err, size_t err_size);
+/*
+ * Read only the header of path (file->bytes NULL, file->array.data NULL),
+ * or its header and rows [r0, r1) of its first axis (an MPI rank's slice:
+ * anisocl-mpi), file->array's first axis cut to r1 - r0 and its data
+ * pointing into file->bytes.  Seeks, so path must be a regular file whose
+ * size agrees with its header; rows of a Fortran-order array of 2 or more
+ * dimensions are not contiguous and are refused.  A 0-d array is read
+ * whole whatever r0 and r1.  Errors as npy_file_load's.
+ */
+enum npy_load_error npy_file_load_header(const char *path, struct npy_file *file,
+					 char *err, size_t err_size);
+enum npy_load_error npy_file_load_rows(const char *path, size_t r0, size_t r1,
+				       struct npy_file *file, char *err, size_t err_size);
 /* Accepts a zeroed or failed file. */
 void npy_file_free(struct npy_file *file);
 

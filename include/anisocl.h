@@ -664,6 +664,47 @@ ANISO_API size_t aniso_multi_count(const aniso_multi *multi);
 ANISO_API aniso_ctx *aniso_multi_ctx(const aniso_multi *multi, size_t k);
 
 /* ------------------------------------------------------------------ */
+/* Pieces of one sum, for libraries that spread it further            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What aniso_multi does inside one process, opened up for a library that
+ * spreads a sum over processes (anisocl-mpi, include/anisocl_mpi.h): the
+ * whole problem's j-blocks, one piece's block partials, and the combine
+ * pass that merges them.  A row whose partials over every block are merged
+ * by aniso_sum_combine, in block order, gets the bits aniso_sum_ex gives it
+ * on a device of the same kind, however the rows and blocks were cut.
+ *
+ * aniso_sum_block_len: the length of every j-block of the whole problem
+ * (shape) but the last, a function of the problem alone (M, N, E, dtype
+ * and options' reduction), and the bytes of one partial (one block, one
+ * row: E numbers times the reduction's partial width).
+ *
+ * aniso_sum_piece: rows x (shape->M of them) against terms y, b (shape->N,
+ * starting at a multiple of block_len in the whole problem), gamma as the
+ * piece's shape says (gamma_rows = M or N for per-i or per-j).  With
+ * partials_only = 0, result is M x E final values: the piece must then
+ * hold every term of the whole problem.  With partials_only = 1, result is
+ * ceil(N / block_len) blocks x M x the partial bytes, block-major.
+ *
+ * aniso_sum_combine: out (M x E) = each row's blocks partials merged in
+ * block order; shape gives M, E, D, K, gamma_var and dtype (the program
+ * that ran the pieces), its N is not used.
+ *
+ * Exact sums only: options->tolerance > 0 is ANISO_ERR_BAD_ARG.
+ */
+ANISO_API int aniso_sum_block_len(aniso_ctx *ctx, const aniso_shape *shape,
+				  const aniso_options *options, size_t *block_len,
+				  size_t *partial_bytes);
+ANISO_API int aniso_sum_piece(aniso_ctx *ctx, const aniso_shape *shape,
+			      const aniso_options *options, size_t block_len,
+			      int partials_only, const void *x, const void *y,
+			      const void *b, const void *gamma, void *result);
+ANISO_API int aniso_sum_combine(aniso_ctx *ctx, const aniso_shape *shape,
+				const aniso_options *options, size_t blocks,
+				const void *partials, void *out);
+
+/* ------------------------------------------------------------------ */
 /* Devices                                                             */
 /* ------------------------------------------------------------------ */
 

@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # the CPU through PoCL when there is no GPU driver.  The Python package
 # (python/) and its tests need NumPy, SciPy (its LinearOperator), pytest,
 # and pip and venv (the test that installs it into a fresh environment).
+# Open MPI (libopenmpi-dev, openmpi-bin): anisocl-mpi and its test.
 PACKAGES="build-essential autoconf automake libtool pkg-config \
 ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libcairo2-dev \
-python3-numpy python3-scipy python3-pytest python3-pip python3-venv"
+python3-numpy python3-scipy python3-pytest python3-pip python3-venv \
+libopenmpi-dev openmpi-bin"
 
 missing=""
 for p in $PACKAGES; do

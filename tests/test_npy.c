@@ -141,6 +141,59 @@ static void test_file_round_trip(const char *dir)
 	      "loading a folder is an I/O error (%s)", err);
 }
 
+/* Rows [r0, r1) of a file, and its header alone (anisocl-mpi's slices). */
+static void test_row_ranges(const char *dir)
+{
+	const size_t shape[2] = {7, 3};
+	double d[21];
+	char path[512], err[256] = "";
+	struct npy_file file;
+	unsigned char fortran[1024];
+	size_t size, r0, r1;
+	FILE *f;
+	int i, ok = 1;
+
+	for (i = 0; i < 21; ++i)
+		d[i] = i + 0.5;
+	snprintf(path, sizeof(path), "%s/rows.npy", dir);
+	if (npy_file_save(path, 8, shape, 2, d, err, sizeof(err)) != 0) {
+		CHECK(0, "npy_file_save for the row ranges (%s)", err);
+		return;
+	}
+	for (r0 = 0; r0 <= 7; ++r0)
+		for (r1 = r0; r1 <= 7; ++r1) {
+			int got = npy_file_load_rows(path, r0, r1, &file, err, sizeof(err)) ==
+					  NPY_LOAD_OK &&
+				  file.array.ndim == 2 && file.array.shape[0] == r1 - r0 &&
+				  file.array.shape[1] == 3 && file.array.count == 3 * (r1 - r0) &&
+				  memcmp(file.array.data, d + 3 * r0, 3 * (r1 - r0) * sizeof(double)) == 0;
+
+			if (!got)
+				tap_diag("rows [%zu, %zu): %s", r0, r1, err);
+			ok = ok && got;
+			npy_file_free(&file);
+		}
+	CHECK(ok, "npy_file_load_rows: every row range [r0, r1) of a (7, 3) float64 file");
+	CHECK(npy_file_load_rows(path, 3, 8, &file, err, sizeof(err)) == NPY_LOAD_FORMAT &&
+	      strstr(err, "[3, 8)") != NULL, "rows past the end are refused (%s)", err);
+	ok = npy_file_load_header(path, &file, err, sizeof(err)) == NPY_LOAD_OK &&
+	     file.array.shape[0] == 7 && file.array.data == NULL && file.bytes == NULL;
+	CHECK(ok, "npy_file_load_header: the shape, no data");
+	npy_file_free(&file);
+
+	size = make_file(fortran, sizeof(fortran), "<f8", 1, shape, 2, 1, d, sizeof(d));
+	snprintf(path, sizeof(path), "%s/fortran.npy", dir);
+	f = fopen(path, "wb");
+	ok = f && fwrite(fortran, 1, size, f) == size;
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	CHECK(ok && npy_file_load_rows(path, 0, 2, &file, err, sizeof(err)) == NPY_LOAD_FORMAT &&
+	      strstr(err, "Fortran") != NULL, "rows of a Fortran-order array are refused (%s)",
+	      err);
+	CHECK(npy_file_load_rows("/dev/null", 0, 0, &file, err, sizeof(err)) == NPY_LOAD_IO,
+	      "a slice of something that is not a regular file is refused (%s)", err);
+}
+
 /* ---- conversions ------------------------------------------------------ */
 
 static void test_conversions(void)
@@ -437,6 +490,7 @@ int main(int argc, char **argv)
 	}
 	test_round_trips();
 	test_file_round_trip(dir);
+	test_row_ranges(dir);
 	test_conversions();
 	test_corpus();
 	test_truncations_and_mutations();
