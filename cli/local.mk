@@ -52,19 +52,16 @@ anisocl_LDADD = cli/libnpy.la lib/libanisocl.la $(CAIRO_LIBS) -lm
 check_PROGRAMS += tests/test_npy
 tests_test_npy_SOURCES = tests/test_npy.c
 tests_test_npy_LDADD = cli/libnpy.la tests/libtesthelp.la -lm
-TESTS += tests/test_npy
 
 check_PROGRAMS += tests/test_cli_sum
 tests_test_cli_sum_SOURCES = tests/test_cli_sum.c
 tests_test_cli_sum_LDADD = cli/libnpy.la tests/libtesthelp.la lib/libanisocl.la -lm
-TESTS += tests/test_cli_sum
 
 check_PROGRAMS += tests/test_cli_demo
 tests_test_cli_demo_SOURCES = tests/test_cli_demo.c cli/figure_layout.c
 tests_test_cli_demo_CFLAGS = $(AM_CFLAGS) $(CAIRO_CFLAGS)
 tests_test_cli_demo_LDADD = cli/libnpy.la tests/libtesthelp.la lib/libanisocl.la $(CAIRO_LIBS) -lm
-TESTS += tests/test_cli_demo
 
-# Error paths, exit codes and untouched outputs, with printf-made inputs.
-TESTS += tests/test_cli.sh
+# tests/test_cli.sh: error paths, exit codes and untouched outputs, with
+# printf-made inputs.  (The run order of every test: Makefile.am.)
 EXTRA_DIST += tests/test_cli.sh
