@@ -89,26 +89,6 @@ static int stream_chunks(aniso_ctx *ctx, const aniso_shape *s, size_t *rows_i,
 	return ANISO_OK;
 }
 
-/* Copy one host array into a scratch buffer (non-blocking: the queue is in
- * order and the host array outlives the call). */
-static int upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const char *name,
-		  const void *host, size_t bytes, cl_mem *buffer)
-{
-	cl_int status;
-	int err;
-
-	err = aniso_scratch_get(ctx, slot, bytes, buffer);
-	if (err != ANISO_OK) {
-		aniso_msg_append(&ctx->msg, " (for %s)", name);
-		return err;
-	}
-	status = clEnqueueWriteBuffer(ctx->queue, *buffer, CL_FALSE, 0, bytes, host, 0, NULL,
-				      NULL);
-	if (status != CL_SUCCESS)
-		return aniso_cl_fail(&ctx->msg, "clEnqueueWriteBuffer", status);
-	return ANISO_OK;
-}
-
 /* One pass whose arrays all fit: into host memory `result`, M x E final
  * values, or with partials_only the blocks' partials (see
  * aniso_reduce_blocks); j_block_len 0: the plan's own blocks. */
@@ -122,10 +102,10 @@ static int run_pass(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_for
 	int err;
 
 	aniso_shape_bytes(s, &bytes);
-	if ((err = upload(ctx, SCRATCH_X, "x", x, bytes.x, &bx)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_Y, "y", y, bytes.y, &by)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
-	    (err = upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK)
+	if ((err = aniso_scratch_upload(ctx, SCRATCH_X, "x", x, bytes.x, &bx)) != ANISO_OK ||
+	    (err = aniso_scratch_upload(ctx, SCRATCH_Y, "y", y, bytes.y, &by)) != ANISO_OK ||
+	    (err = aniso_scratch_upload(ctx, SCRATCH_B, "b", b, bytes.b, &bb)) != ANISO_OK ||
+	    (err = aniso_scratch_upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK)
 		goto out;
 	err = aniso_scratch_get(ctx, SCRATCH_OUT, result_bytes, &bo);
 	if (err != ANISO_OK)
@@ -350,7 +330,7 @@ static int combine_on_device(aniso_ctx *ctx, const aniso_shape *s,
 	cl_int status;
 	int err;
 
-	err = upload(ctx, SCRATCH_PARTIAL, "the block partials", partials,
+	err = aniso_scratch_upload(ctx, SCRATCH_PARTIAL, "the block partials", partials,
 		     blocks * out_bytes * aniso_formula_partial_width(f), &bp);
 	if (err != ANISO_OK)
 		goto out;

@@ -67,6 +67,21 @@ static int combine_and_finish(aniso_ctx *ctx, const struct aniso_program *progra
 	return finish(ctx);
 }
 
+/* The plan of a launch and its program, the plan redone for the
+ * work-group the program was built with (see aniso_program_get). */
+static int plan_and_program(aniso_ctx *ctx, const aniso_shape *shape,
+			    const struct aniso_formula *formula, struct aniso_launch_plan *plan,
+			    struct aniso_program **program)
+{
+	int err;
+
+	aniso_plan_make(ctx, shape, formula, plan);
+	err = aniso_program_get(ctx, &plan->config, program);
+	if (err == ANISO_OK && (*program)->work_group != plan->config.work_group)
+		aniso_plan_set_work_group(ctx, shape, plan, (*program)->work_group);
+	return err;
+}
+
 int aniso_sum_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 		      const struct aniso_formula *formula, cl_mem x, cl_mem y, cl_mem b,
 		      cl_mem gamma, cl_mem out)
@@ -170,8 +185,7 @@ int aniso_sum_rows_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 	struct aniso_program *program = NULL;
 	int err;
 
-	aniso_plan_make(ctx, shape, formula, &plan);
-	err = aniso_program_get(ctx, &plan.config, &program);
+	err = plan_and_program(ctx, shape, formula, &plan, &program);
 	if (err == ANISO_OK)
 		err = combine_and_finish(ctx, program, cols, row_count, rows, out);
 	return err;
@@ -195,8 +209,7 @@ int aniso_pack_softmax_buffers(aniso_ctx *ctx, const aniso_shape *shape,
 	cl_int status;
 	int err;
 
-	aniso_plan_make(ctx, shape, formula, &plan);
-	err = aniso_program_get(ctx, &plan.config, &program);
+	err = plan_and_program(ctx, shape, formula, &plan, &program);
 	if (err != ANISO_OK)
 		goto out;
 	args = (struct arg_setter){program->pack_kernel, 0, CL_SUCCESS};
@@ -231,12 +244,9 @@ int aniso_truncated_layout(aniso_ctx *ctx, const aniso_shape *shape,
 	struct aniso_program *program = NULL;
 	int err;
 
-	aniso_plan_make(ctx, shape, formula, &plan);
-	err = aniso_program_get(ctx, &plan.config, &program);
+	err = plan_and_program(ctx, shape, formula, &plan, &program);
 	if (err != ANISO_OK)
 		return err;
-	if (program->work_group != plan.config.work_group)
-		aniso_plan_set_work_group(ctx, shape, &plan, program->work_group);
 	*i_block = plan.config.work_group * plan.config.lanes;
 	*j_block = plan.j_block_len;
 	return ANISO_OK;
@@ -254,12 +264,9 @@ int aniso_reduce_listed(aniso_ctx *ctx, const aniso_shape *shape,
 	cl_int status;
 	int err;
 
-	aniso_plan_make(ctx, shape, formula, &plan);
-	err = aniso_program_get(ctx, &plan.config, &program);
+	err = plan_and_program(ctx, shape, formula, &plan, &program);
 	if (err != ANISO_OK)
 		goto out;
-	if (program->work_group != plan.config.work_group)
-		aniso_plan_set_work_group(ctx, shape, &plan, program->work_group);
 	j_block_len = plan.j_block_len;
 	i_groups = plan.i_groups;
 	args = (struct arg_setter){program->partial_kernel, 0, CL_SUCCESS};

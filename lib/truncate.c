@@ -93,7 +93,7 @@ static void select_nth(const struct rows *p, size_t dim, size_t *perm, size_t lo
 		else
 			lo = j + 1;
 	}
-	if (hi - lo == 2 && at(p, perm[lo], 0 * 0 + dim) > at(p, perm[lo + 1], dim)) {
+	if (hi - lo == 2 && at(p, perm[lo], dim) > at(p, perm[lo + 1], dim)) {
 		size_t t = perm[lo];
 
 		perm[lo] = perm[lo + 1];

@@ -243,63 +243,61 @@ static void check_cutoff(aniso_ctx *ctx)
 
 	for (c = 0; c < 6; ++c) {
 		const int profile = combos[c][0], metric = combos[c][1], var = combos[c][2];
-		{
-				const size_t K = metric == 0 ? 1 : metric == 1 ? 2 : 4;
-				const size_t rows = var ? N : 1;
-				const double lambda = metric == 2 ? 2 * g0 : g0;
-				aniso_shape s = {M, N, 2, 1, K, rows,
-						 var ? ANISO_GAMMA_PER_J : ANISO_GAMMA_FIXED,
-						 ANISO_FLOAT64};
-				aniso_options options;
-				int side;
+		const size_t K = metric == 0 ? 1 : metric == 1 ? 2 : 4;
+		const size_t rows = var ? N : 1;
+		const double lambda = metric == 2 ? 2 * g0 : g0;
+		aniso_shape s = {M, N, 2, 1, K, rows,
+				 var ? ANISO_GAMMA_PER_J : ANISO_GAMMA_FIXED,
+				 ANISO_FLOAT64};
+		aniso_options options;
+		int side;
 
-				for (size_t r = 0; r < rows; ++r) {
-					double *row = g + r * K;
+		for (size_t r = 0; r < rows; ++r) {
+			double *row = g + r * K;
 
-					if (metric == 0)
-						row[0] = g0;
-					else if (metric == 1) {
-						row[0] = g0;
-						row[1] = 5 * g0;
-					} else {
-						row[0] = row[3] = 3 * g0;
-						row[1] = row[2] = g0;
-					}
-				}
-				aniso_options_init(&options);
-				options.kernel = (aniso_kernel)profile;
-				options.tolerance = T;
-				for (side = 0; side < 2; ++side) {
-					const double f = side ? 0.95 * T : 1.05 * T;
-					const double dist = sqrt(inverse_profile(profile, f) / lambda);
-					double want = 0;
-					size_t i, j;
+			if (metric == 0)
+				row[0] = g0;
+			else if (metric == 1) {
+				row[0] = g0;
+				row[1] = 5 * g0;
+			} else {
+				row[0] = row[3] = 3 * g0;
+				row[1] = row[2] = g0;
+			}
+		}
+		aniso_options_init(&options);
+		options.kernel = (aniso_kernel)profile;
+		options.tolerance = T;
+		for (side = 0; side < 2; ++side) {
+			const double f = side ? 0.95 * T : 1.05 * T;
+			const double dist = sqrt(inverse_profile(profile, f) / lambda);
+			double want = 0;
+			size_t i, j;
 
-					memset(x, 0, sizeof(x));
-					for (j = 0; j < N; ++j) {
-						y[2 * j] = metric == 2 ? dist / sqrt(2.0) : dist;
-						y[2 * j + 1] = metric == 2 ? -dist / sqrt(2.0) : 0;
-						b[j] = 1;
-					}
-					if (!side)
-						want = (double)N * f;
-					if (aniso_sum_ex(ctx, &s, &options, x, y, b, g, out) != 0) {
-						ok = 0;
-						snprintf(failed, sizeof(failed), "%s", aniso_ctx_errmsg(ctx));
-						continue;
-					}
-					for (i = 0; i < M; ++i)
-						if (side ? out[i] != 0
-							 : !(fabs(out[i] - want) <= 1e-9 * want)) {
-							if (ok)
-								snprintf(failed, sizeof(failed),
-									 "%s metric %d var %d f = %.2fT: "
-									 "out %.17g, expected %.17g",
-									 PROFILES[profile], metric, var,
-									 f / T, out[i], want);
-							ok = 0;
-							break;
-						}
+			memset(x, 0, sizeof(x));
+			for (j = 0; j < N; ++j) {
+				y[2 * j] = metric == 2 ? dist / sqrt(2.0) : dist;
+				y[2 * j + 1] = metric == 2 ? -dist / sqrt(2.0) : 0;
+				b[j] = 1;
+			}
+			if (!side)
+				want = (double)N * f;
+			if (aniso_sum_ex(ctx, &s, &options, x, y, b, g, out) != 0) {
+				ok = 0;
+				snprintf(failed, sizeof(failed), "%s", aniso_ctx_errmsg(ctx));
+				continue;
+			}
+			for (i = 0; i < M; ++i)
+				if (side ? out[i] != 0
+					 : !(fabs(out[i] - want) <= 1e-9 * want)) {
+					if (ok)
+						snprintf(failed, sizeof(failed),
+							 "%s metric %d var %d f = %.2fT: "
+							 "out %.17g, expected %.17g",
+							 PROFILES[profile], metric, var,
+							 f / T, out[i], want);
+					ok = 0;
+					break;
 				}
 		}
 	}
@@ -339,6 +337,39 @@ static void check_no_bound(aniso_ctx *ctx, tap_rng *rng)
 		   "within the bound (worst %.2g)",
 	       worst);
 	problem_free(&p);
+	free(out);
+}
+
+/* NaN where the exact sum has it: a NaN in x_i makes row i NaN, one in
+ * y_j every row (its block's box is NaN: no bound, kept everywhere). */
+static void check_nan(aniso_ctx *ctx, tap_rng *rng)
+{
+	struct problem p;
+	double *out = malloc(600 * sizeof(double)), *exact = malloc(600 * sizeof(double));
+	aniso_options options;
+	size_t i;
+	int ok, nan_rows = 0;
+
+	problem_make(&p, rng, ANISO_FLOAT64, 600, 3000, 2, 1, 1, ANISO_GAMMA_FIXED);
+	scale_gamma(&p, 300);
+	((double *)p.xt)[2 * 17] = NAN;
+	aniso_options_init(&options);
+	ok = aniso_sum_ex(ctx, &p.shape, &options, p.xt, p.yt, p.bt, p.gammat, exact) == 0 &&
+	     run_sum(ctx, &p, 1e-4, out) == 0 && kept_share(ctx) > 0 && kept_share(ctx) < 1;
+	for (i = 0; ok && i < 600; ++i) {
+		ok &= isnan(out[i]) == isnan(exact[i]);
+		nan_rows += isnan(out[i]) != 0;
+	}
+	ok &= nan_rows == 1;
+	((double *)p.yt)[2 * 2345 + 1] = NAN;
+	ok = ok && run_sum(ctx, &p, 1e-4, out) == 0;
+	for (i = 0; ok && i < 600; ++i)
+		ok &= isnan(out[i]) != 0;
+	++tests;
+	tap_ok(ok, "NaN in x_17: that row NaN, the others not, as exact; NaN in y_2345: every row "
+		   "NaN");
+	problem_free(&p);
+	free(exact);
 	free(out);
 }
 
@@ -443,6 +474,7 @@ int main(void)
 	check_clusters(ctx);
 	check_cutoff(ctx);
 	check_no_bound(ctx, &rng);
+	check_nan(ctx, &rng);
 	check_reproducible_and_refusals(ctx, &rng);
 	tap_plan(tests);
 	aniso_ctx_free(tiled);
