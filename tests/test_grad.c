@@ -9,10 +9,11 @@
  * the gradient (central differences with h = 1e-5: truncation ~h^2, and
  * rounding ~1e-16 / h, both far below).
  *
- * By default a covering set (~25 programs): every wrt with every profile,
+ * By default a covering set (~45 programs): every wrt with every profile,
  * every metric and every gamma variation, both dtypes and both strategies,
- * several j-blocks (N >= 2000); ANISOCL_TEST_FULL=1 runs the whole product
- * profile x wrt x mode x dtype x strategy.
+ * several j-blocks (N >= 2000), for the sum and for logsumexp;
+ * ANISOCL_TEST_FULL=1 runs the whole product profile x reduction x wrt x
+ * mode x dtype (x strategy for the sum).
  */
 #include <math.h>
 #include <stdio.h>
@@ -573,8 +574,11 @@ static void run_full(aniso_ctx *ctx, aniso_ctx *tiled, tap_rng *rng)
 {
 	int w, p, metric, var, dt, st, r;
 
+	/* The whole product profile x reduction x wrt x mode x dtype on the
+	 * loop strategy; the tiled one with the sum reduction (its logsumexp
+	 * gradients: the covering set and the Oclgrind stage). */
 	for (r = 0; r < 2; ++r)
-		for (st = 0; st < 2; ++st)
+		for (st = 0; st < 2 - r; ++st)
 			for (w = 0; w < 4; ++w)
 				for (p = 0; p < 4; ++p)
 					for (metric = 0; metric < 3; ++metric)
