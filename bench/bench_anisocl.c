@@ -1254,9 +1254,13 @@ static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape
 	static const char *const sum_impls[GRAD_IMPLS] = {"anisocl-sum", "anisocl-grad-x",
 							  "anisocl-grad-y", "anisocl-grad-b",
 							  "anisocl-grad-gamma"};
+	/* logsumexp's gradients are given the forward result of the same
+	 * round (aniso_grad_arrays_with_out), as after a training step's
+	 * forward call. */
 	static const char *const lse_impls[GRAD_IMPLS] = {
-		"anisocl-logsumexp", "anisocl-logsumexp-grad-x", "anisocl-logsumexp-grad-y",
-		"anisocl-logsumexp-grad-b", "anisocl-logsumexp-grad-gamma"};
+		"anisocl-logsumexp", "anisocl-logsumexp-grad-x-given-out",
+		"anisocl-logsumexp-grad-y-given-out", "anisocl-logsumexp-grad-b-given-out",
+		"anisocl-logsumexp-grad-gamma-given-out"};
 	const char *const *impls = reduction == ANISO_REDUCTION_LOGSUMEXP ? lse_impls : sum_impls;
 	aniso_options options;
 	struct bench_data data;
@@ -1285,8 +1289,11 @@ static void grad_case(aniso_ctx *ctx, const struct options *o, const aniso_shape
 
 			err = k == 0 ? aniso_sum_arrays_ex(ctx, &options, x, y, b, g, s->gamma_var,
 							   out[0])
-				     : aniso_grad_arrays(ctx, &options, (aniso_wrt)(k - 1), x, y, b,
-							 g, s->gamma_var, b, out[k]);
+				     : aniso_grad_arrays_with_out(
+					       ctx, &options, (aniso_wrt)(k - 1), x, y, b, g,
+					       s->gamma_var, b,
+					       reduction == ANISO_REDUCTION_LOGSUMEXP ? out[0] : NULL,
+					       out[k]);
 			if (r >= 0)
 				times[k][r] = bench_now() - t0;
 		}

@@ -603,6 +603,29 @@ ANISO_API int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options,
 				const aniso_array *gamma, aniso_gamma_var gamma_var,
 				const aniso_array *a, aniso_array *grad);
 
+/*
+ * The same with the sum's result given: out (M x E) as aniso_sum_ex or
+ * aniso_sum_arrays_ex returned it for these inputs and options.  The
+ * gradients of logsumexp then use it instead of computing it again: one
+ * pass over the pairs instead of two (bench/README: about twice the
+ * pairs/s), what a training loop that has just run the forward sum wants.
+ * The sum reduction's gradients do not read it.  out may be NULL (then
+ * as aniso_grad); the library cannot tell a stale out from a fresh one,
+ * and a stale one gives a wrong gradient.  On device arrays out must be of
+ * this context and dtype, M x E, and not share memory with grad.
+ */
+ANISO_API int aniso_grad_with_out(aniso_ctx *ctx, const aniso_shape *shape,
+				  const aniso_options *options, aniso_wrt wrt,
+				  const void *x, const void *y, const void *b,
+				  const void *gamma, const void *a, const void *out,
+				  void *grad);
+ANISO_API int aniso_grad_arrays_with_out(aniso_ctx *ctx, const aniso_options *options,
+					 aniso_wrt wrt, const aniso_array *x,
+					 const aniso_array *y, const aniso_array *b,
+					 const aniso_array *gamma, aniso_gamma_var gamma_var,
+					 const aniso_array *a, const aniso_array *out,
+					 aniso_array *grad);
+
 /* ------------------------------------------------------------------ */
 /* Several devices: one sum spread over them                           */
 /* ------------------------------------------------------------------ */

@@ -132,25 +132,30 @@ static void softmax_bytes(const struct grad_plan *g, size_t *forward, size_t *pa
 	*pack_j = 2 * g->caller.N * row;
 }
 
-/* The logsumexp's out (M x E), then its i side (a, -out) and j side
- * (1, b) packed for the gradient's program. */
+/* The logsumexp's out (M x E: the caller's, or computed here), then its
+ * i side (a, -out) and j side (1, b) packed for the gradient's program. */
 static int softmax_sides(aniso_ctx *ctx, const struct grad_plan *g, cl_mem x, cl_mem y,
-			 cl_mem b, cl_mem gamma, cl_mem a, cl_mem *pack_i, cl_mem *pack_j)
+			 cl_mem b, cl_mem gamma, cl_mem a, cl_mem given, cl_mem *pack_i,
+			 cl_mem *pack_j)
 {
 	struct aniso_formula forward = g->formula;
 	size_t forward_bytes, pack_i_bytes, pack_j_bytes;
-	cl_mem out;
+	cl_mem out = given;
 	int err;
 
 	forward.id = ANISO_FORMULA_SUM;
 	softmax_bytes(g, &forward_bytes, &pack_i_bytes, &pack_j_bytes);
-	if ((err = aniso_scratch_get(ctx, SCRATCH_FORWARD, forward_bytes, &out)) != ANISO_OK ||
-	    (err = aniso_scratch_get(ctx, SCRATCH_PACK_I, pack_i_bytes, pack_i)) != ANISO_OK ||
+	if ((err = aniso_scratch_get(ctx, SCRATCH_PACK_I, pack_i_bytes, pack_i)) != ANISO_OK ||
 	    (err = aniso_scratch_get(ctx, SCRATCH_PACK_J, pack_j_bytes, pack_j)) != ANISO_OK)
 		goto out;
-	err = aniso_reduce_buffers(ctx, &g->caller, &forward, x, y, b, gamma, NULL, out);
-	if (err != ANISO_OK)
-		goto out;
+	if (!given) {
+		err = aniso_scratch_get(ctx, SCRATCH_FORWARD, forward_bytes, &out);
+		if (err == ANISO_OK)
+			err = aniso_reduce_buffers(ctx, &g->caller, &forward, x, y, b, gamma, NULL,
+						   out);
+		if (err != ANISO_OK)
+			goto out;
+	}
 	err = aniso_pack_softmax_buffers(ctx, &g->shape, &g->formula, g->caller.M, a, out, -1.0,
 					 *pack_i);
 	if (err != ANISO_OK)
@@ -162,9 +167,10 @@ out:
 }
 
 /* Run a planned gradient on device buffers (in the caller's roles: x is
- * M x D, a is M x E, ...); M > 0 and N > 0. */
+ * M x D, a is M x E, ...; forward: the sum's result, or NULL); M > 0 and
+ * N > 0. */
 static int grad_buffers(aniso_ctx *ctx, const struct grad_plan *g, cl_mem x, cl_mem y,
-			cl_mem b, cl_mem gamma, cl_mem a, cl_mem grad)
+			cl_mem b, cl_mem gamma, cl_mem a, cl_mem forward, cl_mem grad)
 {
 	cl_mem rows = g->swap ? y : x, terms = g->swap ? x : y;
 	cl_mem i_side = a, j_side = b;
@@ -173,7 +179,7 @@ static int grad_buffers(aniso_ctx *ctx, const struct grad_plan *g, cl_mem x, cl_
 	int err;
 
 	if (is_softmax(g)) {
-		err = softmax_sides(ctx, g, x, y, b, gamma, a, &i_side, &j_side);
+		err = softmax_sides(ctx, g, x, y, b, gamma, a, forward, &i_side, &j_side);
 		if (err != ANISO_OK)
 			goto out;
 	}
@@ -255,11 +261,18 @@ int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *op
 	       aniso_wrt wrt, const void *x, const void *y, const void *b, const void *gamma,
 	       const void *a, void *grad)
 {
+	return aniso_grad_with_out(ctx, shape, options, wrt, x, y, b, gamma, a, NULL, grad);
+}
+
+int aniso_grad_with_out(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
+			aniso_wrt wrt, const void *x, const void *y, const void *b,
+			const void *gamma, const void *a, const void *out, void *grad)
+{
 	struct aniso_formula formula;
 	struct aniso_bytes bytes;
 	struct grad_plan g;
 	const char *missing;
-	cl_mem bx, by, bb, bg, ba, bout;
+	cl_mem bx, by, bb, bg, ba, bout, bforward = NULL;
 	size_t a_bytes, grad_bytes;
 	cl_int status;
 	int err;
@@ -302,10 +315,16 @@ int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *op
 	    (err = aniso_scratch_upload(ctx, SCRATCH_GAMMA, "gamma", gamma, bytes.gamma, &bg)) != ANISO_OK ||
 	    (err = aniso_scratch_upload(ctx, SCRATCH_A, "a", a, a_bytes, &ba)) != ANISO_OK)
 		goto finish;
+	/* Only the gradients of logsumexp read the forward result. */
+	if (out && is_softmax(&g)) {
+		err = aniso_scratch_upload(ctx, SCRATCH_FORWARD, "out", out, bytes.out, &bforward);
+		if (err != ANISO_OK)
+			goto finish;
+	}
 	err = aniso_scratch_get(ctx, SCRATCH_OUT, grad_bytes, &bout);
 	if (err != ANISO_OK)
 		goto finish;
-	err = grad_buffers(ctx, &g, bx, by, bb, bg, ba, bout);
+	err = grad_buffers(ctx, &g, bx, by, bb, bg, ba, bforward, bout);
 	if (err != ANISO_OK)
 		goto finish;
 	status = clEnqueueReadBuffer(ctx->queue, bout, CL_TRUE, 0, grad_bytes, grad, 0, NULL,
@@ -324,20 +343,27 @@ out:
 
 /* ---- device arrays ---------------------------------------------------- */
 
-/* Check that the arrays agree and fill the shape they describe. */
-static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *const all[6],
+/* Check that the arrays agree and fill the shape they describe: all[] is
+ * x, y, b, gamma, a, then out (the sum's result) when count is 7, then
+ * grad. */
+static int shape_from_arrays(aniso_ctx *ctx, const aniso_array *const all[], size_t count,
 			     aniso_gamma_var gamma_var, aniso_shape *s)
 {
-	static const char *const names[6] = {"x", "y", "b", "gamma", "a", "grad"};
-	const aniso_array *x = all[0], *b = all[2], *a = all[4];
-	int err = aniso_arrays_check(ctx, all, names, 6);
+	static const char *const with_out[7] = {"x", "y", "b", "gamma", "a", "out", "grad"};
+	static const char *const without[6] = {"x", "y", "b", "gamma", "a", "grad"};
+	const aniso_array *x = all[0], *b = all[2];
+	int err = aniso_arrays_check(ctx, all, count == 7 ? with_out : without, count);
+	size_t k;
 
 	if (err != ANISO_OK)
 		return err;
-	if (a->rows != x->rows || a->cols != b->cols)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
-				     "a is %zu x %zu: expected M x E = %zu x %zu (the shape of the sum)",
-				     a->rows, a->cols, x->rows, b->cols);
+	for (k = 4; k < count - 1; ++k)
+		if (all[k]->rows != x->rows || all[k]->cols != b->cols)
+			return aniso_msg_set(&ctx->msg, ANISO_ERR_SHAPE,
+					     "%s is %zu x %zu: expected M x E = %zu x %zu (the shape of "
+					     "the sum)",
+					     k == 4 ? "a" : "out", all[k]->rows, all[k]->cols, x->rows,
+					     b->cols);
 	return aniso_arrays_shape(ctx, all, gamma_var, s);
 }
 
@@ -346,7 +372,16 @@ int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options, aniso_wrt wr
 		      const aniso_array *gamma, aniso_gamma_var gamma_var, const aniso_array *a,
 		      aniso_array *grad)
 {
-	const aniso_array *const all[6] = {x, y, b, gamma, a, grad};
+	return aniso_grad_arrays_with_out(ctx, options, wrt, x, y, b, gamma, gamma_var, a, NULL,
+					  grad);
+}
+
+int aniso_grad_arrays_with_out(aniso_ctx *ctx, const aniso_options *options, aniso_wrt wrt,
+			       const aniso_array *x, const aniso_array *y, const aniso_array *b,
+			       const aniso_array *gamma, aniso_gamma_var gamma_var,
+			       const aniso_array *a, const aniso_array *out, aniso_array *grad)
+{
+	const aniso_array *const all[7] = {x, y, b, gamma, a, out ? out : grad, grad};
 	struct aniso_formula formula;
 	struct grad_plan g;
 	aniso_shape shape;
@@ -356,7 +391,7 @@ int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options, aniso_wrt wr
 		return ANISO_ERR_NULL_ARG;
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
-	err = shape_from_arrays(ctx, all, gamma_var, &shape);
+	err = shape_from_arrays(ctx, all, out ? 7 : 6, gamma_var, &shape);
 	if (err != ANISO_OK)
 		goto out;
 	err = aniso_formula_from_options(ctx, options, &formula);
@@ -377,7 +412,8 @@ int aniso_grad_arrays(aniso_ctx *ctx, const aniso_options *options, aniso_wrt wr
 		err = aniso_array_fill(ctx, grad, 0.0, "grad");
 	else
 		err = grad_buffers(ctx, &g, x->buffer, y->buffer, b->buffer, gamma->buffer,
-				   a->buffer, grad->buffer);
+				   a->buffer, out && is_softmax(&g) ? out->buffer : NULL,
+				   grad->buffer);
 out:
 	pthread_mutex_unlock(&ctx->lock);
 	return err;

@@ -381,6 +381,83 @@ static void check_lse_extremes(aniso_ctx *ctx, tap_rng *rng)
 	problem_free(&p);
 }
 
+/* aniso_grad_with_out and aniso_grad_arrays_with_out, given the forward
+ * logsumexp from aniso_sum_ex / aniso_sum_arrays_ex: bitwise the gradient
+ * that computes it itself (the same sum, the same bits), for every wrt; an
+ * out of the wrong shape refused, naming it.  The reproducibility test's
+ * configuration, so that no program is compiled for it. */
+static void check_with_out(aniso_ctx *ctx, tap_rng *rng)
+{
+	struct problem p;
+	struct cotangent c;
+	aniso_options options;
+	aniso_array *ax = NULL, *ay = NULL, *ab = NULL, *ag = NULL, *aa = NULL, *aout = NULL;
+	aniso_array *agrad = NULL, *abad = NULL;
+	float *out = malloc(37 * 2 * sizeof(float));
+	aniso_wrt wrt;
+	int ok, err;
+
+	problem_make(&p, rng, ANISO_FLOAT32, 37, 5000, 3, 2, 3, ANISO_GAMMA_PER_J);
+	p.kernel = ANISO_KERNEL_CAUCHY;
+	p.reduction = ANISO_REDUCTION_LOGSUMEXP;
+	cotangent_make(&c, rng, &p.shape);
+	aniso_options_init(&options);
+	options.kernel = p.kernel;
+	options.reduction = p.reduction;
+	ok = aniso_sum_ex(ctx, &p.shape, &options, p.xt, p.yt, p.bt, p.gammat, out) == 0 &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 37, 3, p.xt, &ax) == 0 &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 5000, 3, p.yt, &ay) == 0 &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 5000, 2, p.bt, &ab) == 0 &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 5000, 3, p.gammat, &ag) == 0 &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 37, 2, c.at, &aa) == 0 &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 37, 2, out, &aout) == 0 &&
+	     aniso_array_create(ctx, ANISO_FLOAT32, 36, 2, out, &abad) == 0;
+	for (wrt = ANISO_WRT_X; ok && wrt <= ANISO_WRT_GAMMA; ++wrt) {
+		size_t rows, cols, bytes;
+		void *plain = run_grad(ctx, &p, &c, wrt), *given, *arrays;
+
+		grad_shape(&p.shape, wrt, &rows, &cols);
+		bytes = rows * cols * sizeof(float);
+		given = malloc(bytes);
+		arrays = malloc(bytes);
+		ok = plain && given && arrays &&
+		     aniso_grad_with_out(ctx, &p.shape, &options, wrt, p.xt, p.yt, p.bt, p.gammat,
+					 c.at, out, given) == 0 &&
+		     memcmp(plain, given, bytes) == 0 &&
+		     aniso_array_create(ctx, ANISO_FLOAT32, rows, cols, NULL, &agrad) == 0 &&
+		     aniso_grad_arrays_with_out(ctx, &options, wrt, ax, ay, ab, ag,
+						ANISO_GAMMA_PER_J, aa, aout, agrad) == 0 &&
+		     aniso_array_read(agrad, arrays) == 0 && memcmp(plain, arrays, bytes) == 0;
+		if (!ok)
+			tap_diag("wrt %s: %s", aniso_wrt_name(wrt), aniso_ctx_errmsg(ctx));
+		if (ok && wrt == ANISO_WRT_X) {
+			err = aniso_grad_arrays_with_out(ctx, &options, wrt, ax, ay, ab, ag,
+							 ANISO_GAMMA_PER_J, aa, abad, agrad);
+			ok = err == ANISO_ERR_SHAPE && strstr(aniso_ctx_errmsg(ctx), "out is 36 x 2");
+			if (!ok)
+				tap_diag("out 36 x 2: %s", aniso_ctx_errmsg(ctx));
+		}
+		aniso_array_free(agrad);
+		agrad = NULL;
+		free(arrays);
+		free(given);
+		free(plain);
+	}
+	++tests;
+	tap_ok(ok, "logsumexp, the forward sum given (host and device arrays): every wrt bitwise "
+		   "the gradient that computes it; out of the wrong shape refused");
+	aniso_array_free(abad);
+	aniso_array_free(aout);
+	aniso_array_free(aa);
+	aniso_array_free(ag);
+	aniso_array_free(ab);
+	aniso_array_free(ay);
+	aniso_array_free(ax);
+	free(out);
+	cotangent_free(&c);
+	problem_free(&p);
+}
+
 /* The same gradient twice, bitwise; and on device arrays, bitwise equal to
  * the host-array call. */
 static void check_reproducible_and_arrays(aniso_ctx *ctx, tap_rng *rng, aniso_reduction reduction)
@@ -628,6 +705,7 @@ int main(void)
 	check_lse_extremes(ctx, &rng);
 	check_reproducible_and_arrays(ctx, &rng, ANISO_REDUCTION_SUM);
 	check_reproducible_and_arrays(ctx, &rng, ANISO_REDUCTION_LOGSUMEXP);
+	check_with_out(ctx, &rng);
 	check_edges_and_errors(ctx);
 	tap_plan(tests);
 	aniso_ctx_free(tiled);

@@ -376,7 +376,7 @@ class Context:
     # -- solves --------------------------------------------------------------
 
     def kernel_grad(self, x, y, b, gamma, a, wrt, gamma_var=None, kernel="gaussian",
-                    reduction="sum"):
+                    reduction="sum", forward=None):
         """The gradient of L = Σ_ie a_ie out_ie, out = kernel_sum(x, y, b,
         gamma, ...), with respect to the input ``wrt`` names: "x", "y", "b"
         or "gamma"; returns an array shaped like that input (for gamma, like
@@ -390,8 +390,11 @@ class Context:
         pair adds 0 to the gradients with respect to x, y and gamma.  With
         reduction="logsumexp" the pairs weigh by the softmax weights
         p_ije = exp(log f(q_ij) + b_je − out_ie): c_ij = Σ_e a_ie p_ije with
-        (log f)' in place of f', and Σ_i a_ie p_ije for b.  Other arguments
-        as :meth:`kernel_sum`."""
+        (log f)' in place of f', and Σ_i a_ie p_ije for b.  forward: the
+        result kernel_sum gave for these inputs (shaped like a); the
+        logsumexp gradients then use it instead of computing it again (one
+        pass over the pairs instead of two; a stale one gives a wrong
+        gradient).  Other arguments as :meth:`kernel_sum`."""
         options = _options(kernel, reduction)
         if wrt not in _WRT:
             raise ValueError("wrt: %r is not one of 'x', 'y', 'b', 'gamma'" % (wrt,))
@@ -412,9 +415,19 @@ class Context:
         result_shape = {"x": (M, D), "y": (N, D), "b": tuple(bs),
                         "gamma": tuple(gs)}[wrt]
         result = np.empty((max(1, int(np.prod(result_shape))),), dtype=dtype)
-        self._call(_lib_c.aniso_grad, ctypes.byref(shape), ctypes.byref(options),
+        forward_ptr = None
+        if forward is not None:
+            if isinstance(forward, DeviceArray):
+                raise ValueError("forward: kernel_grad takes NumPy arrays (a DeviceArray "
+                                 "was given)")
+            fv, fs = _as_input("forward", forward, dtype)
+            if tuple(fs) != tuple(as_):
+                raise ValueError("forward: shape %s is not %s, the shape of the sum's result"
+                                 % (_shape_text(fs), _shape_text(as_)))
+            forward_ptr = _ptr(fv)
+        self._call(_lib_c.aniso_grad_with_out, ctypes.byref(shape), ctypes.byref(options),
                    _WRT[wrt], _ptr(xv), _ptr(yv), _ptr(bv), _ptr(gv), _ptr(av),
-                   _ptr(result))
+                   forward_ptr, _ptr(result))
         return result[:int(np.prod(result_shape))].reshape(result_shape)
 
     def solve(self, x, b, gamma, lam, tol=1e-10, max_iter=1000, gamma_var=None,
@@ -646,12 +659,13 @@ def kernel_sum(x, y, b, gamma, gamma_var=None, kernel="gaussian", reduction="sum
 
 
 def kernel_grad(x, y, b, gamma, a, wrt, gamma_var=None, kernel="gaussian", reduction="sum",
-                device=None):
+                device=None, forward=None):
     """The gradient of Σ_ie a_ie kernel_sum(...)_ie with respect to x, y, b or
     gamma (``wrt``), shaped like that input, on the device ``device``.  See
     :meth:`Context.kernel_grad`."""
     return default_context(device).kernel_grad(x, y, b, gamma, a, wrt, gamma_var=gamma_var,
-                                               kernel=kernel, reduction=reduction)
+                                               kernel=kernel, reduction=reduction,
+                                               forward=forward)
 
 
 def solve(x, b, gamma, lam, tol=1e-10, max_iter=1000, gamma_var=None, kernel="gaussian",

@@ -162,6 +162,7 @@ def _declare(lib):
         "aniso_sum_arrays_ex": (i, [vp, op, vp, vp, vp, vp, i, vp]),
         "aniso_solve": (i, [vp, sh, op, vp, vp, vp, d, d, sz, vp, szp, dp]),
         "aniso_grad": (i, [vp, sh, op, i, vp, vp, vp, vp, vp, vp]),
+        "aniso_grad_with_out": (i, [vp, sh, op, i, vp, vp, vp, vp, vp, vp, vp]),
         "aniso_device_list": (i, [ctypes.POINTER(DeviceInfo), sz, szp,
                                   ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, sz]),
     }

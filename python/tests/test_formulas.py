@@ -129,3 +129,19 @@ def test_truncated_sum_within_its_bound(ctx, rng):
     assert np.all(np.abs(out - exact) <= 1e-6 * np.abs(b).sum() + 1e-12 * np.abs(b).sum())
     with pytest.raises(ValueError, match="tolerance"):
         anisocl.kernel_sum(x, y, b, 2000.0, tolerance=-1.0)
+
+
+def test_logsumexp_grad_given_forward_is_the_same(ctx, rng):
+    """forward=kernel_sum(...): the same gradient, bit for bit (the library
+    computes that very sum when not given it)."""
+    x, y = rng.random((M, D)), rng.random((N, D))
+    b = rng.standard_normal(N) * 3.0
+    gamma = random_gamma(rng, 1, D * D, D)[0]
+    a = rng.standard_normal(M)
+    out = anisocl.kernel_sum(x, y, b, gamma, reduction="logsumexp")
+    for wrt in ("x", "y", "b", "gamma"):
+        plain = anisocl.kernel_grad(x, y, b, gamma, a, wrt, reduction="logsumexp")
+        given = anisocl.kernel_grad(x, y, b, gamma, a, wrt, reduction="logsumexp", forward=out)
+        assert np.array_equal(plain, given)
+    with pytest.raises(ValueError, match="forward: shape"):
+        anisocl.kernel_grad(x, y, b, gamma, a, "x", reduction="logsumexp", forward=out[:-1])
