@@ -472,6 +472,13 @@ static int host_piece(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_f
 				    (unsigned long long)ctx->caps.max_alloc_bytes);
 		goto out;
 	}
+	/* Whether even one row fits, before the staging copy: a problem the
+	 * device refuses must not first ask the host for M x E numbers. */
+	if (p.rows == 0) {
+		err = stream_chunks(ctx, s, &rows_i, &rows_j);
+		if (err != ANISO_OK)
+			goto out;
+	}
 	staging = malloc(result_bytes);
 	if (!staging) {
 		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NO_MEMORY,
@@ -479,13 +486,10 @@ static int host_piece(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_f
 				    result_bytes);
 		goto out;
 	}
-	if (p.rows > 0) {
+	if (p.rows > 0)
 		err = piece_in_passes(ctx, s, f, L, partials_only, &p, x, y, b, gamma, staging);
-	} else {
-		err = stream_chunks(ctx, s, &rows_i, &rows_j);
-		if (err == ANISO_OK)
-			err = sum_streamed(ctx, s, f, x, y, b, gamma, rows_i, rows_j, staging);
-	}
+	else
+		err = sum_streamed(ctx, s, f, x, y, b, gamma, rows_i, rows_j, staging);
 	if (err == ANISO_OK)
 		memcpy(result, staging, result_bytes);
 out:
