@@ -36,6 +36,23 @@ static void set_arg(struct arg_setter *a, size_t size, const void *value)
 	++a->index;
 }
 
+/* The arguments partial_sums takes first, with and without TRUNCATED
+ * (cl/reduce_j.cl): sizes, then x, y, b, gamma and where it writes. */
+static void set_partial_sums_args(struct arg_setter *a, cl_ulong M, cl_ulong N,
+				  cl_ulong j_block_len, cl_ulong i_groups, cl_mem x, cl_mem y,
+				  cl_mem b, cl_mem gamma, cl_mem partial)
+{
+	set_arg(a, sizeof(M), &M);
+	set_arg(a, sizeof(N), &N);
+	set_arg(a, sizeof(j_block_len), &j_block_len);
+	set_arg(a, sizeof(i_groups), &i_groups);
+	set_arg(a, sizeof(cl_mem), &x);
+	set_arg(a, sizeof(cl_mem), &y);
+	set_arg(a, sizeof(cl_mem), &b);
+	set_arg(a, sizeof(cl_mem), &gamma);
+	set_arg(a, sizeof(cl_mem), &partial);
+}
+
 /* Wait for the queue: execution errors surface here, on the call that
  * caused them. */
 static int finish(aniso_ctx *ctx)
@@ -141,15 +158,7 @@ int aniso_reduce_blocks(aniso_ctx *ctx, const aniso_shape *shape,
 	}
 	i_groups = plan.i_groups;
 	args = (struct arg_setter){program->partial_kernel, 0, CL_SUCCESS};
-	set_arg(&args, sizeof(M), &M);
-	set_arg(&args, sizeof(N), &N);
-	set_arg(&args, sizeof(j_block_len_arg), &j_block_len_arg);
-	set_arg(&args, sizeof(i_groups), &i_groups);
-	set_arg(&args, sizeof(cl_mem), &x);
-	set_arg(&args, sizeof(cl_mem), &y);
-	set_arg(&args, sizeof(cl_mem), &b);
-	set_arg(&args, sizeof(cl_mem), &gamma);
-	set_arg(&args, sizeof(cl_mem), &partial);
+	set_partial_sums_args(&args, M, N, j_block_len_arg, i_groups, x, y, b, gamma, partial);
 	if (aniso_formula_row_cols(formula, shape) > 0)
 		set_arg(&args, sizeof(cl_mem), &a);
 	if (args.status != CL_SUCCESS) {
@@ -270,15 +279,7 @@ int aniso_reduce_listed(aniso_ctx *ctx, const aniso_shape *shape,
 	j_block_len = plan.j_block_len;
 	i_groups = plan.i_groups;
 	args = (struct arg_setter){program->partial_kernel, 0, CL_SUCCESS};
-	set_arg(&args, sizeof(M), &M);
-	set_arg(&args, sizeof(N), &N);
-	set_arg(&args, sizeof(j_block_len), &j_block_len);
-	set_arg(&args, sizeof(i_groups), &i_groups);
-	set_arg(&args, sizeof(cl_mem), &x);
-	set_arg(&args, sizeof(cl_mem), &y);
-	set_arg(&args, sizeof(cl_mem), &b);
-	set_arg(&args, sizeof(cl_mem), &gamma);
-	set_arg(&args, sizeof(cl_mem), &out);
+	set_partial_sums_args(&args, M, N, j_block_len, i_groups, x, y, b, gamma, out);
 	set_arg(&args, sizeof(cl_mem), &block_start);
 	set_arg(&args, sizeof(cl_mem), &blocks);
 	if (args.status != CL_SUCCESS) {

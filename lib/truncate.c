@@ -607,7 +607,7 @@ int aniso_sum_truncated(aniso_ctx *ctx, const aniso_shape *s, const struct aniso
 	const struct rows xr = {x, s->dtype, s->D}, yr = {y, s->dtype, s->D};
 	const struct rows gr = {gamma, s->dtype, s->K};
 	size_t *perm_x = NULL, *perm_y = NULL;
-	size_t i_block = 0, j_block = 0, pairs, k;
+	size_t i_block = 0, j_block = 0, pairs, limit, k;
 	struct blocks xb, yb;
 	struct tree yt;
 	struct lists lists;
@@ -650,20 +650,21 @@ int aniso_sum_truncated(aniso_ctx *ctx, const aniso_shape *s, const struct aniso
 	    tree_make(&yb, &yt) != ANISO_OK)
 		goto nomem;
 	pairs = xb.count * yb.count;
-	complete = lists_make(&xb, &yt, fixed, q_cut(f->kernel, f->tolerance),
-			      (size_t)(MAX_KEPT_SHARE * (double)pairs) < MAX_LIST_ENTRIES
-				      ? (size_t)(MAX_KEPT_SHARE * (double)pairs)
-				      : MAX_LIST_ENTRIES,
-			      &lists, &err);
+	limit = (size_t)(MAX_KEPT_SHARE * (double)pairs);
+	if (limit > MAX_LIST_ENTRIES)
+		limit = MAX_LIST_ENTRIES;
+	complete = lists_make(&xb, &yt, fixed, q_cut(f->kernel, f->tolerance), limit, &lists,
+			      &err);
 	if (err != ANISO_OK)
 		goto nomem;
 	if (!complete) {
 		/* Not worth it: the caller sums exactly, which meets the
 		 * bound too. */
 		aniso_msg_append(&ctx->msg,
-				 "note: tolerance %g: more than %.0f%% of the %zu block pairs are "
-				 "within reach of the kernel; summed exactly. ",
-				 f->tolerance, 100 * MAX_KEPT_SHARE, pairs);
+				 "note: tolerance %g: more than %zu of the %zu block pairs are "
+				 "within reach of the kernel (at most %.0f%% and %zu pay); summed "
+				 "exactly. ",
+				 f->tolerance, limit, pairs, 100 * MAX_KEPT_SHARE, MAX_LIST_ENTRIES);
 		err = ANISO_OK;
 		goto out;
 	}
