@@ -171,6 +171,72 @@ static void test_subnormal_kernel(aniso_ctx *ctx, aniso_dtype dtype)
 	       name(dtype), normal_exp, out[0], ref, tiny_exp, out[1]);
 }
 
+/*
+ * The kernel's exp over its whole range: one y at 0, M rows x_i with q_i =
+ * gamma x_i^2 swept densely over [0, 87] (float32; [0, 707] float64), b =
+ * 1, so out_i = exp(-q_i); gamma = -1 sweeps exp of positive numbers up to
+ * overflow.  Against exp computed in double from the same rounded x_i, the
+ * error allowed is that of the argument plus that of exp2 itself: the
+ * kernel forms s = q log2(e) in the dtype, three roundings (x^2, times
+ * gamma folded with log2 e, the constant log2 e), so s carries a relative
+ * error of at most 1.5 eps and exp2(-s) a relative one of ln(2) 1.5 eps s
+ * (1.04 eps per unit of s), to which exp2's own error adds (0.53 eps for
+ * the CPU polynomial, at most 3 ulp for an OpenCL builtin): |out / ref - 1|
+ * <= (1.1 s + 4) eps.  At distance 0 the weight is exactly 1.
+ */
+static void test_exp_range(aniso_ctx *ctx, aniso_dtype dtype)
+{
+	enum { ROWS = 20000 };
+	const int f64 = dtype == ANISO_FLOAT64;
+	const double eps = f64 ? DBL_EPSILON : FLT_EPSILON;
+	const double q_max = f64 ? 707.0 : 87.0, q_over = f64 ? 710.0 : 89.0;
+	static double xd[ROWS + 1], outd[ROWS + 1];
+	static float xf[ROWS + 1], outf[ROWS + 1];
+	const double zero = 0, one = 1;
+	const float zero_f = 0, one_f = 1;
+	int sign, ok;
+
+	for (sign = 1; sign >= -1; sign -= 2) {
+		const double gamma = sign;
+		const float gamma_f = (float)sign;
+		aniso_shape s = {ROWS + 1, 1, 1, 1, 1, 1, ANISO_GAMMA_FIXED, dtype};
+		double worst = 0, worst_q = 0;
+		size_t i;
+		int err;
+
+		for (i = 0; i < ROWS; ++i) {
+			xd[i] = sqrt(q_max * (double)i / (ROWS - 1));
+			xf[i] = (float)xd[i];
+			if (!f64)
+				xd[i] = xf[i];
+		}
+		/* The last row overflows exp of a positive number, or gives 0. */
+		xd[ROWS] = sqrt(q_over);
+		xf[ROWS] = (float)xd[ROWS];
+		err = f64 ? aniso_sum(ctx, &s, xd, &zero, &one, &gamma, outd)
+			  : aniso_sum(ctx, &s, xf, &zero_f, &one_f, &gamma_f, outf);
+		ok = err == ANISO_OK;
+		for (i = 0; ok && i < ROWS; ++i) {
+			const double q = gamma * xd[i] * xd[i], ref = exp(-q);
+			const double got = f64 ? outd[i] : outf[i];
+			const double rel = fabs(got / ref - 1);
+			const double allowed = (1.1 * fabs(q) * 1.4426950408889634 + 4) * eps;
+
+			if (rel / allowed > worst) {
+				worst = rel / allowed;
+				worst_q = q;
+			}
+		}
+		ok = ok && worst <= 1 && (f64 ? outd[0] : outf[0]) == 1;
+		ok = ok && (sign > 0 ? (f64 ? outd[ROWS] : outf[ROWS]) == 0
+				     : (f64 ? outd[ROWS] : outf[ROWS]) == INFINITY);
+		tap_ok(ok, "%s: exp(%sq) for q in [0, %g] within (1.1 s + 4) eps of double's "
+			   "(worst %.2f of that, at q = %g), exactly 1 at q = 0, %s at q = %g",
+		       name(dtype), sign > 0 ? "-" : "+", q_max, worst, worst_q,
+		       sign > 0 ? "0" : "+Inf", q_over);
+	}
+}
+
 static void test_gamma_check(void)
 {
 	const float iso_rows[3] = {1, 0, -0.5f};
@@ -207,12 +273,13 @@ int main(void)
 
 	if (!ctx)
 		return tap_done();
-	tap_plan(2 * 11 + 1 + 7);
+	tap_plan(2 * 13 + 1 + 7);
 	for (dt = 0; dt < 2; ++dt) {
 		test_nan_inf(ctx, (aniso_dtype)dt);
 		test_not_psd(ctx, (aniso_dtype)dt);
 		test_magnitudes(ctx, (aniso_dtype)dt);
 		test_subnormal_kernel(ctx, (aniso_dtype)dt);
+		test_exp_range(ctx, (aniso_dtype)dt);
 	}
 	test_denormal(ctx);
 	test_gamma_check();
