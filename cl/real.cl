@@ -84,7 +84,8 @@ COMPENSATED_ADD(compensated_add, realv, SELECT)
 COMPENSATED_ADD(compensated_add_one, real, SELECT_ONE)
 
 /*
- * 2^x and e^x with every result below the smallest normal number of the
+ * 2^-s (exp2_minus: the pair formula's exp(-q) is 2^-s with s = q log2 e)
+ * and e^x, with every result below the smallest normal number of the
  * dtype (2^-126 in float32, 2^-1022 in float64) exactly +0.  PoCL's exp2
  * and exp take a slow path whenever a result is subnormal or underflows,
  * and subnormal sums take microcode assists: the float32 Gaussian sum of
@@ -106,24 +107,26 @@ COMPENSATED_ADD(compensated_add_one, real, SELECT_ONE)
 
 #if EXP2_POLY
 /*
- * 2^x = 2^n p(f) with n = floor(x), f = x - n in [0, 1), p a polynomial
+ * 2^-s = 2^-c p(f) with c = ceil(s), f = c - s in [0, 1), p a polynomial
  * whose largest relative error on [0, 1] is 0.53 eps in float32 (degree 6)
  * and 0.50 eps in float64 (degree 11), the rounding of its evaluation
  * included: scripts/exp2_coefficients.py fits it and prints those figures.
  * p(0) = 1 exactly, so a pair at distance 0 weighs 1.
  *
- * Why not PoCL's exp2: its float32 version takes 27 vector instructions
- * per 16 lanes (two half-width roundings, 2^n built in two halves so that
- * n may reach the subnormal range, tests for overflow and underflow).
- * Here the argument is clamped once to [-(EXP2_NORMAL_MIN + 1), EXP2_BIG],
- * which leaves only n whose 2^n is normal, or 0 (n = -EXP2_NORMAL_MIN - 1:
- * exponent field 0), or +Inf (n = EXP2_BIG: exponent field all ones), so
- * 2^n is built in one piece: 13 instructions in all.  The clamps are
- * compares that NaN fails, so NaN goes through as NaN (f and p are NaN).
+ * Why not PoCL's exp2: its float32 version took 27 of the inner loop's 36
+ * vector instructions per 16 lanes (two half-width roundings, 2^n built in
+ * two halves so that n may reach the subnormal range, tests for overflow
+ * and underflow).  Here s is clamped once to [-EXP2_BIG,
+ * EXP2_NORMAL_MIN + 1], which leaves only c whose 2^-c is normal, or 0
+ * (c = EXP2_NORMAL_MIN + 1: exponent field 0), or +Inf (c = -EXP2_BIG:
+ * exponent field all ones), so 2^-c is built in one piece: 14
+ * instructions in all, negation included (s comes in positive).  The
+ * clamps are compares that NaN fails, so NaN goes through as NaN (f and p
+ * are NaN).
  *
- * 2^n is built without a float-to-int conversion (undefined out of range,
- * as for NaN): n + EXP2_SHIFTER, exact, holds n + bias in its low mantissa
- * bits, and shifted into the exponent field they are 2^n.  This needs
+ * 2^-c is built without a float-to-int conversion (undefined out of range,
+ * as for NaN): EXP2_SHIFTER - c, exact, holds bias - c in its low mantissa
+ * bits, and shifted into the exponent field they are 2^-c.  This needs
  * IEEE arithmetic as written: no -cl-unsafe-math-optimizations.
  */
 #if REAL_IS_DOUBLE
@@ -165,33 +168,33 @@ typedef CAT(uint, VW_SUFFIX) uintv;
 		(realv)6.93147044358e-1f), f, (realv)1)
 #endif
 
-/* PoCL's floor is a library routine of ten instructions (a round trip
+/* PoCL's ceil is a library routine of ten instructions (a round trip
  * through integers, then fix-ups); clang's elementwise builtin is one
  * vrndscaleps: 7.85e9 float32 pairs/s against 5.46e9 (D = 3, fixed iso). */
 #if defined(__has_builtin)
-#if __has_builtin(__builtin_elementwise_floor)
-#define FLOOR(x) __builtin_elementwise_floor(x)
+#if __has_builtin(__builtin_elementwise_ceil)
+#define CEIL(x) __builtin_elementwise_ceil(x)
 #endif
 #endif
-#ifndef FLOOR
-#define FLOOR(x) floor(x)
+#ifndef CEIL
+#define CEIL(x) ceil(x)
 #endif
 
-inline realv exp2_normal(realv x)
+inline realv exp2_minus(realv s)
 {
-	const realv lowest = -(EXP2_NORMAL_MIN + 1);
-	realv n, f;
+	const realv highest = EXP2_NORMAL_MIN + 1;
+	realv c, f;
 
-	x = x < lowest ? lowest : x;
-	x = x > (realv)EXP2_BIG ? (realv)EXP2_BIG : x;
-	n = FLOOR(x);
-	f = x - n;
-	return EXP2_POLYNOMIAL(f) * AS_REALV(AS_UINTV(n + EXP2_SHIFTER) << MANTISSA_BITS);
+	s = s > highest ? highest : s;
+	s = s < (realv)-EXP2_BIG ? (realv)-EXP2_BIG : s;
+	c = CEIL(s);
+	f = c - s;
+	return EXP2_POLYNOMIAL(f) * AS_REALV(AS_UINTV(EXP2_SHIFTER - c) << MANTISSA_BITS);
 }
 #else
-inline realv exp2_normal(realv x)
+inline realv exp2_minus(realv s)
 {
-	return exp2(SELECT(x, (realv)-INFINITY, x < (realv)-EXP2_NORMAL_MIN));
+	return exp2(SELECT(-s, (realv)-INFINITY, s > (realv)EXP2_NORMAL_MIN));
 }
 #endif
 

@@ -69,8 +69,8 @@ inline void chunk_start(const struct acc *a, struct chunk_acc *c)
 
 /* exp(x) through exp2, which PoCL's builtins make the cheaper of the two;
  * terms below the smallest normal number relative to the running maximum
- * (which contributes 1) fold in as 0 (see exp2_normal). */
-#define EXP_R(x) exp2_normal((x) * (realv)LOG2E_R)
+ * (which contributes 1) fold in as 0 (see exp2_minus). */
+#define EXP_R(x) exp2_minus((x) * (realv)-LOG2E_R)
 
 /* One pair; s is q (Q_SCALE = 1, see profile.cl). */
 inline void fold_pair(realv s, const real bj[E], struct chunk_acc *c)
