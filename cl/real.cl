@@ -13,6 +13,8 @@
  *                   per-j: each pair), 1: read from global memory where it
  *                   lies, for large K (see lib/plan.c)
  *   PROFILE         the radial profile (cl/profile.cl)
+ *   ELEMENTWISE_CEIL 1 where the compiler makes clang's elementwise ceil
+ *                   one instruction (see CEIL)
  *   REDUCTION       REDUCTION_SUM or REDUCTION_LOGSUMEXP: which reduction
  *                   file (cl/reduce_sum.cl, cl/reduce_lse.cl) the program
  *                   holds
@@ -170,8 +172,11 @@ typedef CAT(uint, VW_SUFFIX) uintv;
 
 /* PoCL's ceil is a library routine of ten instructions (a round trip
  * through integers, then fix-ups); clang's elementwise builtin is one
- * vrndscaleps: 7.85e9 float32 pairs/s against 5.46e9 (D = 3, fixed iso). */
-#if defined(__has_builtin)
+ * vrndscaleps: 7.85e9 float32 pairs/s against 5.46e9 (D = 3, fixed iso).
+ * The host sets ELEMENTWISE_CEIL where the device's compiler is known to
+ * take it (lib/device.c): Oclgrind's clang takes it, then its simulator
+ * refuses the kernel. */
+#if ELEMENTWISE_CEIL && defined(__has_builtin)
 #if __has_builtin(__builtin_elementwise_ceil)
 #define CEIL(x) __builtin_elementwise_ceil(x)
 #endif

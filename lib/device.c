@@ -329,6 +329,10 @@ int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 	caps->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
 	caps->is_cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
 	caps->kind = aniso_device_kind(type);
+	/* PoCL lowers the builtin to one vrndscaleps, where its ceil() is a
+	 * library routine of ten instructions; Oclgrind's simulator has no
+	 * vector llvm.ceil and refuses the kernel.  Others keep ceil(). */
+	caps->has_elementwise_ceil = strstr(caps->platform_version, "PoCL") != NULL;
 	/* fp64 needs at least the IEEE basics the spec lists for doubles. */
 	caps->has_fp64 = (fp64 & CL_FP_FMA) && (fp64 & CL_FP_ROUND_TO_NEAREST) &&
 			 (fp64 & CL_FP_INF_NAN);

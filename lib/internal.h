@@ -62,6 +62,9 @@ struct aniso_device_caps {
 	int is_cpu;
 	enum aniso_device_kind kind; /* how the library treats it */
 	int has_fp64;
+	/* The compiler takes clang's __builtin_elementwise_ceil and makes it
+	 * one instruction (PoCL); see CEIL in cl/real.cl. */
+	int has_elementwise_ceil;
 	cl_uint compute_units;
 	size_t max_work_group_size;
 	cl_ulong local_mem_bytes;
@@ -139,6 +142,7 @@ struct aniso_kernel_config {
 	size_t chunk;      /* terms summed plainly before a compensated add */
 	int gamma_in_global; /* gamma read where it lies, not copied (large K) */
 	int truncated;     /* listed j-blocks per i-block (lib/truncate.c)  */
+	int elementwise_ceil; /* the device's has_elementwise_ceil           */
 };
 
 /* How one sum is launched. */

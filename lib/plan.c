@@ -205,6 +205,7 @@ void aniso_plan_make(const aniso_ctx *ctx, const aniso_shape *shape,
 	c->out_cols = aniso_formula_cols(formula->id, shape);
 	c->reduction = formula->reduction;
 	c->truncated = formula->tolerance > 0;
+	c->elementwise_ceil = ctx->caps.has_elementwise_ceil;
 	c->strategy = strategy_for(ctx);
 	if (c->strategy == ANISO_STRATEGY_LOOP) {
 		/* PoCL does not vectorise across work-items once the kernel
@@ -304,8 +305,8 @@ void aniso_config_options(const struct aniso_kernel_config *c, char *buf,
 	snprintf(buf, buf_size,
 		 "-cl-std=CL1.2 -w -DREAL_IS_DOUBLE=%d -DD=%zu -DE=%zu -DK=%zu "
 		 "-DGAMMA_VAR=%d -DPROFILE=%d -DREDUCTION=%d -DFORMULA=%d -DVW=%zu -DTILED=%d "
-		 "-DWG=%zu -DCHUNK=%zu -DGAMMA_IN_GLOBAL=%d -DTRUNCATED=%d",
+		 "-DWG=%zu -DCHUNK=%zu -DGAMMA_IN_GLOBAL=%d -DTRUNCATED=%d -DELEMENTWISE_CEIL=%d",
 		 c->dtype == ANISO_FLOAT64, c->D, c->E, c->K, (int)c->gamma_var, (int)c->kernel,
 		 (int)c->reduction, (int)c->formula, c->lanes, c->strategy == ANISO_STRATEGY_TILED,
-		 c->work_group, c->chunk, c->gamma_in_global, c->truncated);
+		 c->work_group, c->chunk, c->gamma_in_global, c->truncated, c->elementwise_ceil);
 }
