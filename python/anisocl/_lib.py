@@ -165,6 +165,12 @@ def _declare(lib):
         "aniso_grad_with_out": (i, [vp, sh, op, i, vp, vp, vp, vp, vp, vp, vp]),
         "aniso_device_list": (i, [ctypes.POINTER(DeviceInfo), sz, szp,
                                   ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, sz]),
+        "aniso_multi_create": (i, [cp, ctypes.POINTER(vp), ctypes.c_char_p, sz]),
+        "aniso_multi_free": (None, [vp]),
+        "aniso_multi_sum": (i, [vp, sh, op, vp, vp, vp, vp, vp]),
+        "aniso_multi_errmsg": (cp, [vp]),
+        "aniso_multi_count": (sz, [vp]),
+        "aniso_multi_ctx": (vp, [vp, sz]),
     }
     for name, (restype, argtypes) in table.items():
         function = getattr(lib, name)
