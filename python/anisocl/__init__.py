@@ -14,6 +14,9 @@ name it).  The M × N matrix is never built.
 - :func:`devices`: the OpenCL devices; ``python -m anisocl devices`` prints them.
 - :class:`Context`: one device, device-resident arrays (:meth:`Context.array`),
   :meth:`Context.linear_operator`.
+- :class:`MultiContext` ("0,1", "all", [0, 1]): one sum shared by several
+  devices, :meth:`MultiContext.kernel_sum`; bitwise one device's result
+  on devices of one kind.
 - :class:`KernelOperator`: K as a SciPy LinearOperator.
 - Errors: ValueError for shapes and arguments (:class:`ArgumentError` when
   the library refuses one), :class:`DeviceError` and
@@ -21,14 +24,15 @@ name it).  The M × N matrix is never built.
 """
 
 from ._errors import AnisoclError, ArgumentError, DeviceError, NotConvergedError
-from ._core import (Context, DeviceArray, NoteWarning, default_context, devices,
-                    kernel_grad, kernel_names, kernel_sum, library_version, solve)
+from ._core import (Context, DeviceArray, MultiContext, NoteWarning, default_context,
+                    devices, kernel_grad, kernel_names, kernel_sum, library_version, solve)
 from ._linop import KernelOperator
 from ._lib import library_path
 
 __version__ = "0.1.0"
 
-__all__ = ["kernel_sum", "kernel_grad", "solve", "devices", "Context", "DeviceArray", "KernelOperator",
+__all__ = ["kernel_sum", "kernel_grad", "solve", "devices", "Context", "MultiContext",
+           "DeviceArray", "KernelOperator",
            "default_context", "kernel_names", "library_version", "library_path",
            "AnisoclError", "ArgumentError", "DeviceError", "NotConvergedError",
            "NoteWarning"]

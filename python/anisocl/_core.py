@@ -10,7 +10,7 @@ import numpy as np
 from . import _lib
 from ._errors import NotConvergedError, error_for
 
-__all__ = ["Context", "DeviceArray", "NoteWarning", "kernel_sum", "solve",
+__all__ = ["Context", "MultiContext", "DeviceArray", "NoteWarning", "kernel_sum", "solve",
            "devices", "default_context", "kernel_names", "library_version"]
 
 _lib_c = _lib.lib
@@ -196,6 +196,13 @@ def _ptr(array):
     return array.ctypes.data_as(ctypes.c_void_p) if array.size else None
 
 
+def _library_error(code, message):
+    """The exception for a library code with its message (else the code's
+    own text), mapped by :func:`error_for`."""
+    return error_for(code, message or _lib_c.aniso_strerror(code).decode(),
+                     _lib_c.aniso_err_name(code).decode())
+
+
 # ----------------------------------------------------------------------------
 # Context
 # ----------------------------------------------------------------------------
@@ -221,9 +228,7 @@ class Context:
         code = _lib_c.aniso_ctx_create_on(spec.encode() if spec else None,
                                           ctypes.byref(handle), why, len(why))
         if code != 0:
-            raise error_for(code, why.value.decode(errors="replace")
-                            or _lib_c.aniso_strerror(code).decode(),
-                            _lib_c.aniso_err_name(code).decode())
+            raise _library_error(code, why.value.decode(errors="replace"))
         self._handle = handle.value
         self._lock = threading.RLock()
         self._finalizer = weakref.finalize(self, _lib_c.aniso_ctx_free, handle.value)
@@ -265,8 +270,7 @@ class Context:
             code = function(handle, *args)
             message = (_lib_c.aniso_ctx_errmsg(handle) or b"").decode(errors="replace").strip()
         if code != 0:
-            name = _lib_c.aniso_err_name(code).decode()
-            raise error_for(code, message or _lib_c.aniso_strerror(code).decode(), name)
+            raise _library_error(code, message)
         if message:
             warnings.warn(message, NoteWarning, stacklevel=3)
 
@@ -495,6 +499,141 @@ class Context:
         from ._linop import KernelOperator
         return KernelOperator(x, gamma, gamma_var=gamma_var, kernel=kernel, lam=lam,
                               device=self)
+
+
+# ----------------------------------------------------------------------------
+# Several devices
+# ----------------------------------------------------------------------------
+
+def _device_list_text(devices):
+    """The C library's device list ("0,1", "all", ...) for a MultiContext's
+    ``devices``: None, a string as the library takes it, an index, or a
+    list of indices and name substrings."""
+    if devices is None or isinstance(devices, str):
+        return devices
+    if isinstance(devices, (int, np.integer)) and not isinstance(devices, bool):
+        return str(int(devices))
+    if not isinstance(devices, (list, tuple)):
+        raise ValueError("devices: %r is not a device list; expected a string (\"0,1\", "
+                         "\"all\"), a list of indices or names ([0, 1]), or None"
+                         % (devices,))
+    if not devices:
+        raise ValueError("devices: the list is empty; expected at least one device "
+                         "(or None for ANISOCL_DEVICE, else the default device)")
+    items = []
+    for k, item in enumerate(devices):
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            items.append(str(int(item)))
+        elif isinstance(item, str) and item and "," not in item:
+            items.append(item)
+        else:
+            raise ValueError("devices: item %d (%r) is not a device index or a name "
+                             "substring without commas" % (k, item))
+    return ",".join(items)
+
+
+class MultiContext:
+    """Several OpenCL devices that share each sum: the C library's
+    ``aniso_multi`` (include/anisocl.h, "Several devices").
+
+    ``devices``: a string as ``anisocl sum --device`` and ``ANISOCL_DEVICE``
+    take it (``"0,1"``, ``"gpu,cpu"``, ``"all"`` for every device of
+    :func:`devices`), an index, a list of indices and name substrings
+    (``[0, 1]``), or None for ``ANISOCL_DEVICE`` (itself a list), else the
+    one device :class:`Context` would take.  Raises :class:`DeviceError`
+    when an item names no device or names one a second time (the message
+    names the item), ValueError for a list that is not one.
+
+    :meth:`kernel_sum` splits the rows (M ≥ 128 per device) or the
+    j-blocks (fewer rows) among the devices and runs them at once; on
+    devices of one kind (same model and driver) the result is bitwise that
+    of :meth:`Context.kernel_sum` on one of them.  Only exact sums of host
+    NumPy arrays: no tolerance, no :class:`DeviceArray`.
+
+    ``device_names`` lists the devices in the set's order.  Use it as a
+    context manager or call :meth:`close`; it is also released when
+    garbage-collected.  Calls from several threads take turns."""
+
+    def __init__(self, devices=None):
+        spec = _device_list_text(devices)
+        handle = ctypes.c_void_p()
+        why = ctypes.create_string_buffer(2048)
+        code = _lib_c.aniso_multi_create(spec.encode() if spec else None,
+                                         ctypes.byref(handle), why, len(why))
+        if code != 0:
+            raise _library_error(code, why.value.decode(errors="replace"))
+        self._handle = handle.value
+        self._lock = threading.RLock()
+        self._finalizer = weakref.finalize(self, _lib_c.aniso_multi_free, handle.value)
+        self.devices = devices
+        contexts = [_lib_c.aniso_multi_ctx(self._handle, k)
+                    for k in range(_lib_c.aniso_multi_count(self._handle))]
+        self.device_names = tuple(_lib_c.aniso_ctx_device_name(c).decode() for c in contexts)
+        self.has_fp64 = all(_lib_c.aniso_ctx_has_fp64(c) for c in contexts)
+
+    def _describe(self):
+        return "%d device%s (%s)" % (len(self.device_names),
+                                     "" if len(self.device_names) == 1 else "s",
+                                     ", ".join(self.device_names))
+
+    def __repr__(self):
+        return "<anisocl.MultiContext on %s%s>" % (self._describe(),
+                                                  " (closed)" if self.closed else "")
+
+    def __len__(self):
+        """The number of devices."""
+        return len(self.device_names)
+
+    @property
+    def closed(self):
+        """Whether :meth:`close` was called."""
+        return not self._finalizer.alive
+
+    def close(self):
+        """Release the devices' contexts.  Calling it again does nothing."""
+        with self._lock:
+            self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def kernel_sum(self, x, y, b, gamma, gamma_var=None, kernel="gaussian", reduction="sum"):
+        """out_ie = Σ_j f(q_ij) b_je, q_ij = (x_i − y_j)ᵀ Γ (x_i − y_j), on
+        every device of the set.  Arguments, shapes, dtypes, result and
+        errors as :meth:`Context.kernel_sum`, for NumPy arrays (and
+        numbers, lists): a :class:`DeviceArray` belongs to one device and
+        is refused with a ValueError naming the argument.  A failure on
+        one device raises its error with a message starting "device <item>
+        (<name>): "."""
+        options = _options(kernel, reduction)
+        named = [("x", x), ("y", y), ("b", b), ("gamma", gamma)]
+        for name, value in named:
+            if isinstance(value, DeviceArray):
+                raise ValueError("%s: MultiContext.kernel_sum takes NumPy arrays (a "
+                                 "DeviceArray was given: it lives on one device)" % name)
+        dtype = _dtype_of(named)
+        (xv, xs), (yv, ys), (bv, bs), (gv, gs) = [
+            _as_input(name, value, dtype) for name, value in named]
+        M, N, D, E, rows, K, var = _sum_shapes(xs, ys, bs, gs, gamma_var)
+        shape = _lib.Shape(M, N, D, E, K, rows, var, _DTYPE_CODES[dtype])
+        result = np.empty((M, E), dtype=dtype)
+        with self._lock:
+            if self.closed:
+                raise ValueError("the anisocl.MultiContext on %s is closed"
+                                 % self._describe())
+            code = _lib_c.aniso_multi_sum(self._handle, ctypes.byref(shape),
+                                          ctypes.byref(options), _ptr(xv), _ptr(yv),
+                                          _ptr(bv), _ptr(gv), _ptr(result))
+            message = (_lib_c.aniso_multi_errmsg(self._handle) or b"").decode(
+                errors="replace").strip()
+        if code != 0:
+            raise _library_error(code, message)
+        if message:
+            warnings.warn(message, NoteWarning, stacklevel=2)
+        return result.reshape((M, E) if len(bs) == 2 else (M,))
 
 
 # ----------------------------------------------------------------------------
