@@ -8,6 +8,12 @@ import sys
 import numpy as np
 import pytest
 
+# Two PoCL devices on the host's cores for test_multi.py, unless the caller
+# chose (as tests/test_multi.c does): PoCL reads POCL_DEVICES once, at the
+# process's first OpenCL call, so it is set here before any test runs.  The
+# other tests use the default device, device 0, as with one device.
+os.environ.setdefault("POCL_DEVICES", "pthread pthread")
+
 sys.path.insert(0, os.path.dirname(__file__))
 
 import anisocl  # noqa: E402
