@@ -32,8 +32,9 @@ const char cli_sum_usage[] =
 	CLI_REDUCTION_HELP
 	"  --tolerance T  0 (default): the exact sum; T > 0: skip the pairs of far\n"
 	"                 blocks of points, with |OUT - exact| <= T sum_j |b_j| per\n"
-	"                 entry (the sum reduction, one device; a note says how\n"
-	"                 many block pairs were summed)\n"
+	"                 entry (logsumexp: |exp(OUT) - exp(exact)| <=\n"
+	"                 T sum_j exp(b_j)); one device; a note says how many\n"
+	"                 block pairs were summed\n"
 	"  --dtype T      convert every input to f32 or f64 (otherwise all inputs\n"
 	"                 must share one dtype, <f4 or <f8)\n"
 	"  --device D     device index or name substring (see anisocl devices); a\n"
@@ -101,8 +102,6 @@ int cli_sum_parse(int argc, char **argv, struct cli_sum_options *opt)
 	}
 	if (optind < argc)
 		return cli_fail(CLI_USAGE, "sum: unexpected argument '%s'", argv[optind]);
-	if (opt->formula.tolerance > 0 && opt->formula.reduction != ANISO_REDUCTION_SUM)
-		return cli_fail(CLI_USAGE, "sum: --tolerance is for --reduction sum only");
 	if (opt->formula.tolerance > 0 && opt->device &&
 	    (strchr(opt->device, ',') || strcmp(opt->device, "all") == 0))
 		return cli_fail(CLI_USAGE, "sum: --tolerance runs on one device: --device takes one "

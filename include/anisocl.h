@@ -355,13 +355,23 @@ ANISO_API void aniso_options_init(aniso_options *options);
  * though not bitwise equal to the exact sum.  The lists are built on the
  * host in O((M + N) log(M + N) + kept blocks) time and memory.
  *
+ * With the logsumexp reduction the same pairs are skipped, and the
+ * guarantee is the sum's on the weights exp(b_je):
+ *
+ *     |exp(out_ie) - exp(exact_ie)| <= T sum_j exp(b_je),
+ *
+ * that is exact - log(1 + T sum_j exp(b_je - out_ie)) <= out <= exact:
+ * dropped terms are >= 0, so out never exceeds the exact value, and it
+ * falls short by at most T times the weights' total relative to out (a
+ * row whose every term is dropped gives -Inf, below log(T sum_j exp(b_je))).
+ *
  * Where truncation would not pay (more than 3/4 of the block pairs in
  * reach of the kernel: wide kernels, small T, few points) or the problem
  * does not fit the device at once, the exact sum runs instead (it meets
  * the bound too); the note of aniso_ctx_errmsg says which, or how many
- * block pairs were summed.  For the sum reduction on host arrays:
- * logsumexp, aniso_sum_arrays_ex, the gradients and aniso_multi_sum refuse
- * T > 0 with ANISO_ERR_BAD_ARG naming the option.  T must be finite.
+ * block pairs were summed.  For host arrays: aniso_sum_arrays_ex, the
+ * gradients and aniso_multi_sum refuse T > 0 with ANISO_ERR_BAD_ARG naming
+ * the option.  T must be finite.
  */
 
 /* "gaussian", "laplace", "cauchy", "imq"; NULL for a value not listed. */

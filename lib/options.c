@@ -128,15 +128,8 @@ int aniso_formula_from_options(aniso_ctx *ctx, const aniso_options *options,
 					    known.tolerance);
 			goto out;
 		}
-		/* The bound T sum_j |b_je| is a bound on dropped terms of a
-		 * sum; logsumexp would need its own, relative one. */
-		if (known.tolerance > 0 && formula->reduction != ANISO_REDUCTION_SUM) {
-			err = aniso_msg_set(&ctx->msg, ANISO_ERR_BAD_ARG,
-					    "options->tolerance is %g with the %s reduction: truncated "
-					    "sums are for ANISO_REDUCTION_SUM only; expected 0",
-					    known.tolerance, aniso_reduction_name(formula->reduction));
-			goto out;
-		}
+		/* Both reductions: logsumexp's bound is the sum's on the
+		 * weights exp(b_je) (see the header). */
 		formula->tolerance = known.tolerance;
 	}
 out:

@@ -153,8 +153,6 @@ fails 1 "bad --reduction" "--reduction: 'mean' is not sum or logsumexp" \
 	"$program" sum -x x.npy $sum_args --reduction mean -o out.npy
 fails 1 "bad --tolerance" "--tolerance: '-1' is not a finite number >= 0" \
 	"$program" sum -x x.npy $sum_args --tolerance -1 -o out.npy
-fails 1 "--tolerance with logsumexp" "--tolerance is for --reduction sum only" \
-	"$program" sum -x x.npy $sum_args --tolerance 1e-3 --reduction logsumexp -o out.npy
 fails 1 "--tolerance with a device list" "--tolerance runs on one device" \
 	"$program" sum -x x.npy $sum_args --tolerance 1e-3 --device 0,1 -o out.npy
 run "$program" sum -x x.npy $sum_args -o exact.npy &&
@@ -162,6 +160,11 @@ run "$program" sum -x x.npy $sum_args -o exact.npy &&
 [ "$rc" -eq 0 ] && grep -q "note: tolerance 0.001: .*summed exactly" stderr &&
 	cmp -s exact.npy truncated.npy
 ok $? "--tolerance on 4 x 3 points: every block pair in reach, so the exact sum (a note says so), the same bytes" || diag_output
+run "$program" sum -x x.npy $sum_args --reduction logsumexp -o exact.npy &&
+	run "$program" sum -x x.npy $sum_args --reduction logsumexp --tolerance 1e-3 -o truncated.npy
+[ "$rc" -eq 0 ] && grep -q "note: tolerance 0.001: .*summed exactly" stderr &&
+	cmp -s exact.npy truncated.npy
+ok $? "--tolerance with --reduction logsumexp: taken, the same fallback and bytes" || diag_output
 rm -f exact.npy truncated.npy
 fails 1 "heatmap bad --kernel" "--kernel: 'rbf' is not gaussian" \
 	"$program" heatmap $sum_args --kernel rbf --values v.npy

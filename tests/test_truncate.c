@@ -113,6 +113,7 @@ static int run_sum(aniso_ctx *ctx, const struct problem *p, double T, void *out)
 
 	aniso_options_init(&options);
 	options.kernel = p->kernel;
+	options.reduction = p->reduction;
 	options.tolerance = T;
 	err = aniso_sum_ex(ctx, &p->shape, &options, p->xt, p->yt, p->bt, p->gammat, out);
 	if (err)
@@ -161,6 +162,79 @@ static void check_case(aniso_ctx *ctx, const char *strategy, tap_rng *rng, int p
 	problem_free(&p);
 }
 
+/* logsumexp's bound is the sum's on the weights exp(b_je):
+ *   ref - log(1 + T B_e exp(-out)) <= out <= ref,   B_e = sum_j exp(b_je),
+ * written as out <= ref + tol scale and ref <= log(exp(out) + T B_e) +
+ * tol scale (a log-sum of two, so that out = -Inf, every term dropped, is
+ * checked too), with scale the reference's own (the promise of the exact
+ * logsumexp: tol 1e-12 / 1e-5 of it).  worst: the larger of the two
+ * sides' excess over the rounding allowance, in units of it. */
+static int within_lse_bound(const struct problem *p, const void *out, double T, double *worst)
+{
+	const aniso_shape *s = &p->shape;
+	double *ref = malloc(s->M * s->E * sizeof(double));
+	double *scale = malloc(s->M * s->E * sizeof(double));
+	double *weights = calloc(s->E, sizeof(double));
+	size_t i, j, e;
+	int ok = ref && scale && weights;
+
+	*worst = 0;
+	if (ok) {
+		reference_logsumexp((int)p->kernel, s->M, s->N, s->D, s->E, s->K, (int)s->gamma_var,
+				    p->x, p->y, p->b, p->gamma, ref, scale);
+		for (j = 0; j < s->N; ++j)
+			for (e = 0; e < s->E; ++e)
+				weights[e] += exp(p->b[j * s->E + e]);
+		for (i = 0; i < s->M; ++i)
+			for (e = 0; e < s->E; ++e) {
+				const size_t k = i * s->E + e;
+				const double v = get(out, s->dtype, k), allow =
+					dtype_tolerance(s->dtype) * scale[k];
+				const double floor_ = log(T * weights[e]);
+				const double top = fmax(v, floor_);
+				const double reach = top + log(exp(v - top) + exp(floor_ - top));
+				const double r = fmax(v - ref[k], ref[k] - reach) / allow;
+
+				if (!(r <= *worst))
+					*worst = r;
+			}
+		ok = *worst <= 1;
+	}
+	free(weights);
+	free(scale);
+	free(ref);
+	return ok;
+}
+
+/* A narrow-kernel logsumexp case against its bound (b in [-1, 1]: log-
+ * weights), some pairs skipped. */
+static void check_case_lse(aniso_ctx *ctx, tap_rng *rng, int profile, aniso_dtype dtype,
+			   size_t D, size_t E, int metric, aniso_gamma_var var, double gamma_scale,
+			   double T)
+{
+	struct problem p;
+	void *out;
+	double worst = 0, share = -1;
+	int ok = 0;
+
+	problem_make(&p, rng, dtype, 1300, 2700, D, E, metric_K(metric, D), var);
+	p.kernel = (aniso_kernel)profile;
+	p.reduction = ANISO_REDUCTION_LOGSUMEXP;
+	scale_gamma(&p, gamma_scale);
+	out = malloc(p.shape.M * E * sizeof(double));
+	if (out && run_sum(ctx, &p, T, out) == ANISO_OK) {
+		share = kept_share(ctx);
+		ok = within_lse_bound(&p, out, T, &worst) && share > 0 && share < 1;
+	}
+	++tests;
+	tap_ok(ok, "logsumexp %s %s %s %s D=%zu E=%zu T=%g: ref - log(1 + T sum exp(b) / exp(out)) "
+		   "<= out <= ref, to rounding (worst %.2g of it), %.3g of the block pairs summed",
+	       PROFILES[profile], dtype == ANISO_FLOAT64 ? "float64" : "float32",
+	       metric_label(metric_K(metric, D), D), gamma_var_label(var), D, E, T, worst, share);
+	free(out);
+	problem_free(&p);
+}
+
 /* Two clusters of y, 0.6 apart along the first axis, x near the first,
  * 256 points each (whole y-blocks of 128, so no block mixes them): with
  * gamma = 8 and T = 0.2 the far terms (q >= 8 * 0.54^2 = 2.3, f <= 0.1)
@@ -202,6 +276,30 @@ static void check_clusters(aniso_ctx *ctx)
 	tap_ok(ok && gap > 1e-3 && worst < 1e-12,
 	       "two clusters, T = 0.2: the far one dropped (out is the near cluster's sum to %.2g, "
 	       "differs from the exact sum by up to %.3g <= T sum|b| = %.3g)",
+	       worst, gap, 0.2 * b_abs);
+
+	/* The same with logsumexp: out is the near cluster's logsumexp, below
+	 * the exact one, and exp(exact) - exp(out) <= T sum_j exp(b_j). */
+	options.reduction = ANISO_REDUCTION_LOGSUMEXP;
+	options.tolerance = 0;
+	ok = aniso_sum_ex(ctx, &s, &options, x, y, b, g, exact) == 0 &&
+	     aniso_sum_ex(ctx, &half, &options, x, y, b, g, near) == 0;
+	options.tolerance = 0.2;
+	ok = ok && aniso_sum_ex(ctx, &s, &options, x, y, b, g, out) == 0;
+	b_abs = 0;
+	for (j = 0; j < N; ++j)
+		b_abs += exp(b[j]);
+	gap = worst = 0;
+	for (i = 0; ok && i < M; ++i) {
+		gap = fmax(gap, exact[i] - out[i]);
+		worst = fmax(worst, fabs(out[i] - near[i]));
+		ok &= out[i] <= exact[i] && exp(exact[i]) - exp(out[i]) <= 0.2 * b_abs;
+	}
+	++tests;
+	tap_ok(ok && gap > 1e-4 && worst < 1e-12,
+	       "logsumexp, two clusters, T = 0.2: the far one dropped (out is the near cluster's "
+	       "to %.2g, below the exact one by up to %.3g; exp(exact) - exp(out) <= T sum exp(b) "
+	       "= %.3g)",
 	       worst, gap, 0.2 * b_abs);
 }
 
@@ -403,12 +501,6 @@ static void check_reproducible_and_refusals(aniso_ctx *ctx, tap_rng *rng)
 	++tests;
 	tap_ok(ok, "tolerance -1, NaN, +Inf refused: %s", aniso_ctx_errmsg(ctx));
 	options.tolerance = 1e-3;
-	options.reduction = ANISO_REDUCTION_LOGSUMEXP;
-	err = aniso_sum_ex(ctx, &p.shape, &options, p.xt, p.yt, p.bt, p.gammat, first);
-	++tests;
-	tap_ok(err == ANISO_ERR_BAD_ARG && strstr(aniso_ctx_errmsg(ctx), "logsumexp"),
-	       "tolerance with logsumexp refused: %s", aniso_ctx_errmsg(ctx));
-	options.reduction = ANISO_REDUCTION_SUM;
 	ok = aniso_array_create(ctx, ANISO_FLOAT32, 1, 1, &one, &ax) == 0 &&
 	     aniso_array_create(ctx, ANISO_FLOAT32, 1, 1, &one, &ay) == 0 &&
 	     aniso_array_create(ctx, ANISO_FLOAT32, 1, 1, &one, &ab) == 0 &&
@@ -471,6 +563,12 @@ int main(void)
 		   3e4, 1e-4);
 	check_case(ctx, "loop", &rng, 0, ANISO_FLOAT32, 1, 5000, 2, 1, 0, ANISO_GAMMA_FIXED, 300,
 		   1e-4);
+	/* logsumexp: each profile once, the three metrics and variations
+	 * among them, both dtypes. */
+	check_case_lse(ctx, &rng, 0, ANISO_FLOAT32, 3, 2, 2, ANISO_GAMMA_PER_J, 300, 1e-3);
+	check_case_lse(ctx, &rng, 1, ANISO_FLOAT64, 2, 1, 1, ANISO_GAMMA_PER_I, 3000, 1e-3);
+	check_case_lse(ctx, &rng, 2, ANISO_FLOAT32, 2, 1, 0, ANISO_GAMMA_FIXED, 2000, 0.02);
+	check_case_lse(ctx, &rng, 3, ANISO_FLOAT64, 1, 2, 2, ANISO_GAMMA_FIXED, 1e5, 0.02);
 	check_clusters(ctx);
 	check_cutoff(ctx);
 	check_no_bound(ctx, &rng);

@@ -321,8 +321,9 @@ class Context:
         "imq" 1/√(1 + q).  reduction: "sum", or "logsumexp" for
         out_ie = log Σ_j f(q_ij) exp(b_je) (b are log-weights; N = 0 gives
         −inf).  tolerance: 0 for the exact sum; T > 0 skips the pairs of
-        far blocks of points with |out_ie − exact_ie| ≤ T Σ_j |b_je| (the
-        sum reduction, NumPy inputs and result only).
+        far blocks of points with |out_ie − exact_ie| ≤ T Σ_j |b_je|, or for
+        logsumexp |exp(out_ie) − exp(exact_ie)| ≤ T Σ_j exp(b_je) (NumPy
+        inputs and result only).
 
         Returns an (M, E) array, or (M,) when b is 1-D; with ``out`` (a
         :class:`DeviceArray` of shape (M, E), or (M,) for a 1-D b) the

@@ -131,6 +131,21 @@ def test_truncated_sum_within_its_bound(ctx, rng):
         anisocl.kernel_sum(x, y, b, 2000.0, tolerance=-1.0)
 
 
+def test_truncated_logsumexp_within_its_bound(ctx, rng):
+    """reduction="logsumexp", tolerance=T: exact − log(1 + T Σ_j exp(b_j) /
+    exp(out)) ≤ out ≤ exact (+ rounding), against the dense NumPy
+    logsumexp; narrow kernels, so that pairs are skipped."""
+    x, y = rng.random((3000, 2)), rng.random((4000, 2))
+    b = rng.uniform(-1, 1, 4000)
+    t = -2000.0 * ((x[:, None, :] - y[None, :, :]) ** 2).sum(-1) + b
+    top = t.max(1)
+    exact = top + np.log(np.exp(t - top[:, None]).sum(1))
+    out = anisocl.kernel_sum(x, y, b, 2000.0, reduction="logsumexp", tolerance=1e-6)
+    rounding = 1e-12 * (1 + np.abs(exact))
+    assert np.all(out <= exact + rounding)
+    assert np.all(exact <= np.logaddexp(out, np.log(1e-6 * np.exp(b).sum())) + rounding)
+
+
 def test_logsumexp_grad_given_forward_is_the_same(ctx, rng):
     """forward=kernel_sum(...): the same gradient, bit for bit (the library
     computes that very sum when not given it)."""
