@@ -512,21 +512,67 @@ int aniso_host_piece(aniso_ctx *ctx, const aniso_shape *shape, const struct anis
 	return err;
 }
 
-const char *aniso_host_first_null(const aniso_shape *s, const void *x, const void *y,
-			      const void *b, const void *gamma, const void *out)
+int aniso_host_entry_formula(aniso_ctx *ctx, const aniso_shape *shape,
+			     const aniso_options *options, const char *exact_only_call,
+			     struct aniso_formula *formula)
 {
-	/* An empty array may be NULL; M = 0 needs no x and no out. */
-	if (s->M > 0 && !x)
-		return "x";
-	if (s->N > 0 && !y)
-		return "y";
-	if (s->N > 0 && !b)
-		return "b";
-	if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !gamma)
-		return "gamma";
-	if (s->M > 0 && !out)
-		return "out";
-	return NULL;
+	int err;
+
+	err = aniso_validate_shape(ctx, shape, 0);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_formula_from_options(ctx, options, formula);
+	if (err != ANISO_OK || !exact_only_call)
+		goto out;
+	err = aniso_formula_exact_only(ctx, formula, exact_only_call);
+out:
+	return err;
+}
+
+const char *aniso_host_first_null(const aniso_shape *s, const struct aniso_host_arrays *arrays)
+{
+	const char *missing = NULL;
+
+	/* In the order the arguments come; gamma is read only when there
+	 * are pairs. */
+	if (s->M > 0 && !arrays->x)
+		missing = "x";
+	else if (s->N > 0 && !arrays->y)
+		missing = "y";
+	else if (s->N > 0 && !arrays->b)
+		missing = "b";
+	else if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !arrays->gamma)
+		missing = "gamma";
+	else if (arrays->has_a && s->M > 0 && !arrays->a)
+		missing = "a";
+	else if (arrays->result_count > 0 && !arrays->result)
+		missing = arrays->result_name;
+	return missing;
+}
+
+int aniso_host_entry_arrays(struct aniso_msg *msg, const aniso_shape *s,
+			    const struct aniso_host_arrays *arrays, double empty_value,
+			    int *finished)
+{
+	const char *missing = aniso_host_first_null(s, arrays);
+	int err = ANISO_OK;
+
+	*finished = 1;
+	if (missing) {
+		err = aniso_msg_set(msg, ANISO_ERR_NULL_ARG, "%s is NULL: expected a host array",
+				    missing);
+		goto out;
+	}
+	if (arrays->result_count == 0)
+		goto out;
+	/* No pair: the result is what an empty sum gives (a gradient's, 0). */
+	if (s->M == 0 || s->N == 0) {
+		aniso_fill_host(arrays->result, s->dtype, arrays->result_count, empty_value);
+		goto out;
+	}
+	*finished = 0;
+out:
+	return err;
 }
 
 int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
@@ -538,32 +584,23 @@ int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
 int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
 		 const void *x, const void *y, const void *b, const void *gamma, void *out)
 {
+	struct aniso_host_arrays arrays = {
+		.x = x, .y = y, .b = b, .gamma = gamma, .result_name = "out", .result = out};
 	struct aniso_formula formula;
-	const char *missing;
-	int err;
+	int err, finished;
 
 	if (!ctx)
 		return ANISO_ERR_NULL_ARG;
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
-	err = aniso_validate_shape(ctx, shape, 0);
+	err = aniso_host_entry_formula(ctx, shape, options, NULL, &formula);
 	if (err != ANISO_OK)
 		goto out;
-	err = aniso_formula_from_options(ctx, options, &formula);
-	if (err != ANISO_OK)
+	arrays.result_count = shape->M * shape->E;
+	err = aniso_host_entry_arrays(&ctx->msg, shape, &arrays, aniso_empty_value(&formula),
+				      &finished);
+	if (err != ANISO_OK || finished)
 		goto out;
-	missing = aniso_host_first_null(shape, x, y, b, gamma, out);
-	if (missing) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
-				    "%s is NULL: expected a host array", missing);
-		goto out;
-	}
-	if (shape->M == 0)
-		goto out;
-	if (shape->N == 0) {
-		aniso_fill_host(out, shape->dtype, shape->M * shape->E, aniso_empty_value(&formula));
-		goto out;
-	}
 	if (formula.tolerance > 0) {
 		int done = 0;
 
