@@ -216,26 +216,27 @@ static int check_fits(aniso_ctx *ctx, const struct grad_plan *g, const struct an
 	const char *names[] = {"x", "y", "b", "gamma", "a", "grad", "the per-row gradient",
 			       "the logsumexp", "its packed i side", "its packed j side"};
 	size_t sizes[] = {in->x, in->y, in->b, in->gamma, a_bytes, grad_bytes, per_row, 0, 0, 0};
-	unsigned long long total = 0;
-	size_t k;
+	const size_t count = sizeof(sizes) / sizeof(sizes[0]);
+	struct aniso_fit fit;
+	int err = ANISO_OK;
 
 	softmax_bytes(g, &sizes[7], &sizes[8], &sizes[9]);
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); ++k) {
-		if (sizes[k] > ctx->caps.max_alloc_bytes)
-			return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
-					     "%s takes %zu bytes: gradients are not streamed, and the "
-					     "device's largest allocation is %llu bytes (%s)",
-					     names[k], sizes[k],
-					     (unsigned long long)ctx->caps.max_alloc_bytes, ctx->caps.name);
-		total += sizes[k];
-	}
-	if (total > ctx->caps.global_mem_bytes / 2)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
-				     "the gradient's arrays take %llu bytes: gradients are not streamed, "
-				     "and they must fit half the device's memory (%llu bytes, %s)",
-				     total, (unsigned long long)ctx->caps.global_mem_bytes / 2,
-				     ctx->caps.name);
-	return ANISO_OK;
+	if (aniso_fits_at_once(&ctx->caps, sizes, count, &fit))
+		goto out;
+	if (fit.too_large < count)
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				    "%s takes %zu bytes: gradients are not streamed, and the "
+				    "device's largest allocation is %llu bytes (%s)",
+				    names[fit.too_large], sizes[fit.too_large],
+				    (unsigned long long)ctx->caps.max_alloc_bytes, ctx->caps.name);
+	else
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				    "the gradient's arrays take %llu bytes: gradients are not streamed, "
+				    "and they must fit half the device's memory (%llu bytes, %s)",
+				    fit.total, (unsigned long long)aniso_memory_budget(&ctx->caps),
+				    ctx->caps.name);
+out:
+	return err;
 }
 
 int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,

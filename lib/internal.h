@@ -83,6 +83,21 @@ int aniso_device_select(const char *spec, cl_platform_id *platform,
 int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 		       struct aniso_msg *msg);
 
+/* The bytes that the buffers of one call may take together on the device:
+ * a share of its global memory (half), the rest being left to whatever
+ * else runs there. */
+cl_ulong aniso_memory_budget(const struct aniso_device_caps *caps);
+/* Which limit aniso_fits_at_once found exceeded, for a message. */
+struct aniso_fit {
+	size_t too_large; /* the first buffer over the largest allocation; count: none */
+	unsigned long long total; /* the buffers' bytes, all of them when none is too large */
+};
+/* Whether count buffers of these sizes fit the device at once: each within
+ * its largest allocation, and all together within aniso_memory_budget.
+ * fit (may be NULL) receives which limit was exceeded. */
+int aniso_fits_at_once(const struct aniso_device_caps *caps, const size_t bytes[], size_t count,
+		       struct aniso_fit *fit);
+
 /* ---- sources.c --------------------------------------------------- */
 
 /* The kernel sources of one program (count files of cl/, in order),
