@@ -397,3 +397,30 @@ out:
 	aniso_msg_free(&msg);
 	return err;
 }
+
+/* The device is shared with whatever else runs (other contexts, other
+ * programs, the partial sums of this call): one call plans for this
+ * fraction of its global memory.  lib/grad.c's message calls it "half". */
+#define GLOBAL_MEMORY_SHARE 2
+
+cl_ulong aniso_memory_budget(const struct aniso_device_caps *caps)
+{
+	return caps->global_mem_bytes / GLOBAL_MEMORY_SHARE;
+}
+
+int aniso_fits_at_once(const struct aniso_device_caps *caps, const size_t bytes[], size_t count,
+		       struct aniso_fit *fit)
+{
+	struct aniso_fit found = {count, 0};
+	size_t k;
+
+	for (k = 0; k < count && found.too_large == count; ++k) {
+		if (bytes[k] > caps->max_alloc_bytes)
+			found.too_large = k;
+		else
+			found.total += bytes[k];
+	}
+	if (fit)
+		*fit = found;
+	return found.too_large == count && found.total <= aniso_memory_budget(caps);
+}

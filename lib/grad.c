@@ -206,25 +206,6 @@ out:
 
 /* ---- host arrays ------------------------------------------------------ */
 
-static const char *first_null(const aniso_shape *s, const struct grad_plan *g, const void *x,
-			      const void *y, const void *b, const void *gamma, const void *a,
-			      const void *grad)
-{
-	if (s->M > 0 && !x)
-		return "x";
-	if (s->N > 0 && !y)
-		return "y";
-	if (s->N > 0 && !b)
-		return "b";
-	if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !gamma)
-		return "gamma";
-	if (s->M > 0 && !a)
-		return "a";
-	if (g->grad_rows > 0 && !grad)
-		return "grad";
-	return NULL;
-}
-
 /* Gradients are not streamed: every buffer must fit at once. */
 static int check_fits(aniso_ctx *ctx, const struct grad_plan *g, const struct aniso_bytes *in,
 		      size_t a_bytes, size_t grad_bytes)
@@ -235,26 +216,27 @@ static int check_fits(aniso_ctx *ctx, const struct grad_plan *g, const struct an
 	const char *names[] = {"x", "y", "b", "gamma", "a", "grad", "the per-row gradient",
 			       "the logsumexp", "its packed i side", "its packed j side"};
 	size_t sizes[] = {in->x, in->y, in->b, in->gamma, a_bytes, grad_bytes, per_row, 0, 0, 0};
-	unsigned long long total = 0;
-	size_t k;
+	const size_t count = sizeof(sizes) / sizeof(sizes[0]);
+	struct aniso_fit fit;
+	int err = ANISO_OK;
 
 	softmax_bytes(g, &sizes[7], &sizes[8], &sizes[9]);
-	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); ++k) {
-		if (sizes[k] > ctx->caps.max_alloc_bytes)
-			return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
-					     "%s takes %zu bytes: gradients are not streamed, and the "
-					     "device's largest allocation is %llu bytes (%s)",
-					     names[k], sizes[k],
-					     (unsigned long long)ctx->caps.max_alloc_bytes, ctx->caps.name);
-		total += sizes[k];
-	}
-	if (total > ctx->caps.global_mem_bytes / 2)
-		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
-				     "the gradient's arrays take %llu bytes: gradients are not streamed, "
-				     "and they must fit half the device's memory (%llu bytes, %s)",
-				     total, (unsigned long long)ctx->caps.global_mem_bytes / 2,
-				     ctx->caps.name);
-	return ANISO_OK;
+	if (aniso_fits_at_once(&ctx->caps, sizes, count, &fit))
+		goto out;
+	if (fit.too_large < count)
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				    "%s takes %zu bytes: gradients are not streamed, and the "
+				    "device's largest allocation is %llu bytes (%s)",
+				    names[fit.too_large], sizes[fit.too_large],
+				    (unsigned long long)ctx->caps.max_alloc_bytes, ctx->caps.name);
+	else
+		err = aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
+				    "the gradient's arrays take %llu bytes: gradients are not streamed, "
+				    "and they must fit half the device's memory (%llu bytes, %s)",
+				    fit.total, (unsigned long long)aniso_memory_budget(&ctx->caps),
+				    ctx->caps.name);
+out:
+	return err;
 }
 
 int aniso_grad(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
@@ -268,44 +250,36 @@ int aniso_grad_with_out(aniso_ctx *ctx, const aniso_shape *shape, const aniso_op
 			aniso_wrt wrt, const void *x, const void *y, const void *b,
 			const void *gamma, const void *a, const void *out, void *grad)
 {
+	/* out, the forward result, is optional: not among the arrays checked. */
+	struct aniso_host_arrays arrays = {.x = x, .y = y, .b = b, .gamma = gamma, .has_a = 1,
+					   .a = a, .result_name = "grad", .result = grad};
 	struct aniso_formula formula;
 	struct aniso_bytes bytes;
 	struct grad_plan g;
-	const char *missing;
 	cl_mem bx, by, bb, bg, ba, bout, bforward = NULL;
 	size_t a_bytes, grad_bytes;
 	cl_int status;
-	int err;
+	int err, finished;
 
 	if (!ctx)
 		return ANISO_ERR_NULL_ARG;
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
-	err = aniso_validate_shape(ctx, shape, 0);
-	if (err != ANISO_OK)
-		goto out;
-	err = aniso_formula_from_options(ctx, options, &formula);
+	err = aniso_host_entry_formula(ctx, shape, options, NULL, &formula);
 	if (err != ANISO_OK)
 		goto out;
 	err = grad_plan_make(ctx, shape, &formula, wrt, &g);
 	if (err != ANISO_OK)
 		goto out;
-	missing = first_null(shape, &g, x, y, b, gamma, a, grad);
-	if (missing) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
-				    "%s is NULL: expected a host array", missing);
+	/* The gradient of a sum with no pair is 0, for logsumexp too. */
+	arrays.result_count = g.grad_rows * g.grad_cols;
+	err = aniso_host_entry_arrays(&ctx->msg, shape, &arrays, 0.0, &finished);
+	if (err != ANISO_OK || finished)
 		goto out;
-	}
 	/* Sizes are valid: aniso_validate_shape checked every product. */
 	aniso_shape_bytes(shape, &bytes);
 	a_bytes = bytes.out;
-	grad_bytes = g.grad_rows * g.grad_cols * aniso_dtype_size(shape->dtype);
-	if (grad_bytes == 0)
-		goto out;
-	if (shape->M == 0 || shape->N == 0) {
-		memset(grad, 0, grad_bytes);
-		goto out;
-	}
+	grad_bytes = arrays.result_count * aniso_dtype_size(shape->dtype);
 	err = check_fits(ctx, &g, &bytes, a_bytes, grad_bytes);
 	if (err != ANISO_OK)
 		goto out;

@@ -28,10 +28,6 @@
 
 #include "internal.h"
 
-/* The device is shared with the partial sums and whatever else runs:
- * streaming plans for this fraction of its global memory. */
-#define GLOBAL_MEMORY_SHARE 2
-
 static size_t min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
@@ -44,8 +40,13 @@ static size_t max3(size_t a, size_t b, size_t c)
 	return m > c ? m : c;
 }
 
-/* Rows of x (and out) and of y per pass, so that every buffer fits the
- * device; both equal M and N when the problem fits at once. */
+/*
+ * Rows of x (and out) and of y per pass, so that every buffer fits the
+ * device; both equal M and N when the problem fits at once.  A planner:
+ * it sizes passes from per-row bytes against the same two limits that
+ * aniso_fits_at_once checks for a list of buffers, and asks that function
+ * only whether the smallest pass, one row against one term, fits.
+ */
 static int stream_chunks(aniso_ctx *ctx, const aniso_shape *s, size_t *rows_i,
 			 size_t *rows_j)
 {
@@ -56,13 +57,15 @@ static int stream_chunks(aniso_ctx *ctx, const aniso_shape *s, size_t *rows_i,
 	 * many rows one allocation can hold. */
 	const size_t row_i = (s->D + s->E + K_i) * elem, row_j = (s->D + s->E + K_j) * elem;
 	const size_t widest_i = max3(s->D, s->E, K_i), widest_j = max3(s->D, s->E, K_j);
+	/* x, y, b, gamma and out of one row against one term. */
+	const size_t one_pair[] = {s->D * elem, s->D * elem, s->E * elem, s->K * elem, s->E * elem};
 	const cl_ulong max_alloc = ctx->caps.max_alloc_bytes;
-	const cl_ulong budget = ctx->caps.global_mem_bytes / GLOBAL_MEMORY_SHARE;
+	const cl_ulong budget = aniso_memory_budget(&ctx->caps);
 	cl_ulong fixed_gamma = s->gamma_var == ANISO_GAMMA_FIXED ? s->K * elem : 0;
 	size_t ni, nj;
 
-	if ((cl_ulong)widest_i * elem > max_alloc || (cl_ulong)widest_j * elem > max_alloc ||
-	    fixed_gamma > max_alloc || fixed_gamma + row_i + row_j > budget)
+	if (!aniso_fits_at_once(&ctx->caps, one_pair, sizeof(one_pair) / sizeof(one_pair[0]),
+				NULL))
 		return aniso_msg_set(&ctx->msg, ANISO_ERR_TOO_LARGE,
 				     "one row of the problem (D = %zu, E = %zu, K = %zu) does not fit the "
 				     "device's largest allocation (%llu bytes on %s)",
@@ -244,11 +247,33 @@ struct passes {
 	size_t rows, blocks;
 };
 
+/* Whether a piece of blocks j-blocks (part bytes of partials per row and
+ * block) fits the device in one pass.  The pass's buffers: x, y, b,
+ * gamma, the result (out, or every block's partials) and, for out from
+ * several blocks, their partials that the combine pass merges. */
+static int fits_in_one_pass(const aniso_ctx *ctx, const aniso_shape *s, size_t blocks,
+			    size_t part, int partials_only)
+{
+	const size_t all_partials = s->M * blocks * part;
+	struct aniso_bytes bytes;
+	size_t buffers[6];
+
+	aniso_shape_bytes(s, &bytes);
+	buffers[0] = bytes.x;
+	buffers[1] = bytes.y;
+	buffers[2] = bytes.b;
+	buffers[3] = bytes.gamma;
+	buffers[4] = partials_only ? all_partials : bytes.out;
+	buffers[5] = !partials_only && blocks > 1 ? all_partials : 0;
+	return aniso_fits_at_once(&ctx->caps, buffers, 6, NULL);
+}
+
 /*
  * How many rows and whole j-blocks (of j_block_len) one pass may take, so
  * that each buffer fits the device's largest allocation and all of them
- * the share of its memory that streaming plans for.  All blocks when y, b
- * and gamma fit whole; rows = 0 when not even one block fits.
+ * the share of its memory that one call plans for (aniso_fits_at_once's
+ * two limits, applied here per row to size the passes).  All blocks when
+ * y, b and gamma fit whole; rows = 0 when not even one block fits.
  */
 static void plan_passes(const aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
 			size_t j_block_len, int partials_only, struct passes *p)
@@ -262,7 +287,7 @@ static void plan_passes(const aniso_ctx *ctx, const aniso_shape *s, const struct
 	const cl_ulong widest_j = (cl_ulong)max3(s->D, s->E, K_j) * elem;
 	const cl_ulong max_alloc = ctx->caps.max_alloc_bytes;
 	const cl_ulong fixed_gamma = s->gamma_var == ANISO_GAMMA_FIXED ? (cl_ulong)s->K * elem : 0;
-	cl_ulong budget = ctx->caps.global_mem_bytes / GLOBAL_MEMORY_SHARE;
+	cl_ulong budget = aniso_memory_budget(&ctx->caps);
 	cl_ulong row_i, widest_i, q, r;
 
 	p->rows = p->blocks = 0;
@@ -270,12 +295,7 @@ static void plan_passes(const aniso_ctx *ctx, const aniso_shape *s, const struct
 		return;
 	budget -= fixed_gamma;
 	/* Everything at once when it fits: one pass, as before any cut. */
-	row_i = (cl_ulong)(s->D + K_i) * elem +
-		(partials_only ? blocks * part : s->E * elem + (blocks > 1 ? blocks * part : 0));
-	widest_i = (cl_ulong)max3(s->D, K_i, partials_only || blocks > 1 ? blocks * part / elem
-									  : s->E) * elem;
-	if ((cl_ulong)s->N * row_j + (cl_ulong)s->M * row_i <= budget &&
-	    (cl_ulong)s->N * widest_j <= max_alloc && (cl_ulong)s->M * widest_i <= max_alloc) {
+	if (fits_in_one_pass(ctx, s, blocks, part, partials_only)) {
 		p->rows = s->M;
 		p->blocks = blocks;
 		return;
@@ -512,21 +532,67 @@ int aniso_host_piece(aniso_ctx *ctx, const aniso_shape *shape, const struct anis
 	return err;
 }
 
-const char *aniso_host_first_null(const aniso_shape *s, const void *x, const void *y,
-			      const void *b, const void *gamma, const void *out)
+int aniso_host_entry_formula(aniso_ctx *ctx, const aniso_shape *shape,
+			     const aniso_options *options, const char *exact_only_call,
+			     struct aniso_formula *formula)
 {
-	/* An empty array may be NULL; M = 0 needs no x and no out. */
-	if (s->M > 0 && !x)
-		return "x";
-	if (s->N > 0 && !y)
-		return "y";
-	if (s->N > 0 && !b)
-		return "b";
-	if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !gamma)
-		return "gamma";
-	if (s->M > 0 && !out)
-		return "out";
-	return NULL;
+	int err;
+
+	err = aniso_validate_shape(ctx, shape, 0);
+	if (err != ANISO_OK)
+		goto out;
+	err = aniso_formula_from_options(ctx, options, formula);
+	if (err != ANISO_OK || !exact_only_call)
+		goto out;
+	err = aniso_formula_exact_only(ctx, formula, exact_only_call);
+out:
+	return err;
+}
+
+const char *aniso_host_first_null(const aniso_shape *s, const struct aniso_host_arrays *arrays)
+{
+	const char *missing = NULL;
+
+	/* In the order the arguments come; gamma is read only when there
+	 * are pairs. */
+	if (s->M > 0 && !arrays->x)
+		missing = "x";
+	else if (s->N > 0 && !arrays->y)
+		missing = "y";
+	else if (s->N > 0 && !arrays->b)
+		missing = "b";
+	else if (s->M > 0 && s->N > 0 && s->gamma_rows > 0 && !arrays->gamma)
+		missing = "gamma";
+	else if (arrays->has_a && s->M > 0 && !arrays->a)
+		missing = "a";
+	else if (arrays->result_count > 0 && !arrays->result)
+		missing = arrays->result_name;
+	return missing;
+}
+
+int aniso_host_entry_arrays(struct aniso_msg *msg, const aniso_shape *s,
+			    const struct aniso_host_arrays *arrays, double empty_value,
+			    int *finished)
+{
+	const char *missing = aniso_host_first_null(s, arrays);
+	int err = ANISO_OK;
+
+	*finished = 1;
+	if (missing) {
+		err = aniso_msg_set(msg, ANISO_ERR_NULL_ARG, "%s is NULL: expected a host array",
+				    missing);
+		goto out;
+	}
+	if (arrays->result_count == 0)
+		goto out;
+	/* No pair: the result is what an empty sum gives (a gradient's, 0). */
+	if (s->M == 0 || s->N == 0) {
+		aniso_fill_host(arrays->result, s->dtype, arrays->result_count, empty_value);
+		goto out;
+	}
+	*finished = 0;
+out:
+	return err;
 }
 
 int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
@@ -538,32 +604,23 @@ int aniso_sum(aniso_ctx *ctx, const aniso_shape *shape, const void *x,
 int aniso_sum_ex(aniso_ctx *ctx, const aniso_shape *shape, const aniso_options *options,
 		 const void *x, const void *y, const void *b, const void *gamma, void *out)
 {
+	struct aniso_host_arrays arrays = {
+		.x = x, .y = y, .b = b, .gamma = gamma, .result_name = "out", .result = out};
 	struct aniso_formula formula;
-	const char *missing;
-	int err;
+	int err, finished;
 
 	if (!ctx)
 		return ANISO_ERR_NULL_ARG;
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
-	err = aniso_validate_shape(ctx, shape, 0);
+	err = aniso_host_entry_formula(ctx, shape, options, NULL, &formula);
 	if (err != ANISO_OK)
 		goto out;
-	err = aniso_formula_from_options(ctx, options, &formula);
-	if (err != ANISO_OK)
+	arrays.result_count = shape->M * shape->E;
+	err = aniso_host_entry_arrays(&ctx->msg, shape, &arrays, aniso_empty_value(&formula),
+				      &finished);
+	if (err != ANISO_OK || finished)
 		goto out;
-	missing = aniso_host_first_null(shape, x, y, b, gamma, out);
-	if (missing) {
-		err = aniso_msg_set(&ctx->msg, ANISO_ERR_NULL_ARG,
-				    "%s is NULL: expected a host array", missing);
-		goto out;
-	}
-	if (shape->M == 0)
-		goto out;
-	if (shape->N == 0) {
-		aniso_fill_host(out, shape->dtype, shape->M * shape->E, aniso_empty_value(&formula));
-		goto out;
-	}
 	if (formula.tolerance > 0) {
 		int done = 0;
 

@@ -86,6 +86,21 @@ int aniso_device_select(const char *spec, cl_platform_id *platform,
 int aniso_device_query(cl_device_id device, struct aniso_device_caps *caps,
 		       struct aniso_msg *msg);
 
+/* The bytes that the buffers of one call may take together on the device:
+ * a share of its global memory (half), the rest being left to whatever
+ * else runs there. */
+cl_ulong aniso_memory_budget(const struct aniso_device_caps *caps);
+/* Which limit aniso_fits_at_once found exceeded, for a message. */
+struct aniso_fit {
+	size_t too_large; /* the first buffer over the largest allocation; count: none */
+	unsigned long long total; /* the buffers' bytes, all of them when none is too large */
+};
+/* Whether count buffers of these sizes fit the device at once: each within
+ * its largest allocation, and all together within aniso_memory_budget.
+ * fit (may be NULL) receives which limit was exceeded. */
+int aniso_fits_at_once(const struct aniso_device_caps *caps, const size_t bytes[], size_t count,
+		       struct aniso_fit *fit);
+
 /* ---- sources.c --------------------------------------------------- */
 
 /* The kernel sources of one program (count files of cl/, in order),
@@ -316,15 +331,46 @@ int aniso_scratch_upload(aniso_ctx *ctx, enum aniso_scratch_slot slot, const cha
 int aniso_host_piece(aniso_ctx *ctx, const aniso_shape *shape, const struct aniso_formula *f,
 		     size_t j_block_len, int partials_only, const void *x, const void *y,
 		     const void *b, const void *gamma, void *result);
-/* The first array of a host-array sum that is NULL but must not be (an
- * empty one may be NULL), or NULL. */
-const char *aniso_host_first_null(const aniso_shape *s, const void *x, const void *y,
-				  const void *b, const void *gamma, const void *out);
 /* result (M x E) = the combine pass over partials (blocks x M x E x width,
  * host memory, as aniso_host_piece gives them), on this context's device.
  * Takes the context's lock. */
 int aniso_host_combine(aniso_ctx *ctx, const aniso_shape *shape, const struct aniso_formula *f,
 		       size_t blocks, const void *partials, void *result);
+
+/* The entry of a host-array call (aniso_sum_ex, aniso_grad_with_out,
+ * aniso_multi_sum, aniso_sum_piece), in two steps because a gradient
+ * checks its wrt between them.  First, under the context's lock with its
+ * message cleared: the shape (host arrays stream, so not against the
+ * device's limits) and the options, resolved into formula; with
+ * exact_only_call, a truncated sum refused naming that call. */
+int aniso_host_entry_formula(aniso_ctx *ctx, const aniso_shape *shape,
+			     const aniso_options *options, const char *exact_only_call,
+			     struct aniso_formula *formula);
+/* The host arrays of such a call: x, y, b and gamma as aniso_sum takes
+ * them; a gradient's cotangent a (M x E) when has_a; and the result that
+ * the call writes, result_count numbers (0 when it may be NULL). */
+struct aniso_host_arrays {
+	const void *x, *y, *b, *gamma;
+	int has_a;
+	const void *a;
+	const char *result_name; /* "out", "grad": for the message */
+	void *result;
+	size_t result_count;
+};
+/* The first of those arrays that is NULL but must not be (its name; for
+ * the result, result_name itself), or NULL.  An empty one may be NULL: x
+ * and a when M = 0, y and b when N = 0, gamma when M = 0 or N = 0, the
+ * result when it has no numbers. */
+const char *aniso_host_first_null(const aniso_shape *s, const struct aniso_host_arrays *arrays);
+/* Second step, for a valid shape: ANISO_ERR_NULL_ARG, "<name> is NULL:
+ * expected a host array" in msg (the context's, or a device set's), for
+ * the first NULL that aniso_host_first_null finds; then the calls that
+ * need no device: a result of no numbers is left as it is, and with M = 0
+ * or N = 0 every number of the result is empty_value.  *finished = 1 when
+ * nothing is left to compute. */
+int aniso_host_entry_arrays(struct aniso_msg *msg, const aniso_shape *s,
+			    const struct aniso_host_arrays *arrays, double empty_value,
+			    int *finished);
 
 /* ---- validate.c -------------------------------------------------- */
 

@@ -423,11 +423,7 @@ static int check_call(aniso_multi *m, const aniso_shape *shape, const aniso_opti
 
 		pthread_mutex_lock(&ctx->lock);
 		aniso_msg_clear(&ctx->msg);
-		err = aniso_validate_shape(ctx, shape, 0);
-		if (err == ANISO_OK)
-			err = aniso_formula_from_options(ctx, options, formula);
-		if (err == ANISO_OK)
-			err = aniso_formula_exact_only(ctx, formula, "aniso_multi_sum");
+		err = aniso_host_entry_formula(ctx, shape, options, "aniso_multi_sum", formula);
 		if (err != ANISO_OK)
 			err = aniso_msg_set(&m->msg, err, "%s (%s): %s", m->label[k], ctx->caps.name,
 					    aniso_msg_text(&ctx->msg));
@@ -516,9 +512,10 @@ out:
 int aniso_multi_sum(aniso_multi *m, const aniso_shape *shape, const aniso_options *options,
 		    const void *x, const void *y, const void *b, const void *gamma, void *out)
 {
+	struct aniso_host_arrays arrays = {
+		.x = x, .y = y, .b = b, .gamma = gamma, .result_name = "out", .result = out};
 	struct aniso_formula formula;
-	const char *missing;
-	int err;
+	int err, finished;
 
 	if (!m)
 		return ANISO_ERR_NULL_ARG;
@@ -527,18 +524,11 @@ int aniso_multi_sum(aniso_multi *m, const aniso_shape *shape, const aniso_option
 	err = check_call(m, shape, options, &formula);
 	if (err != ANISO_OK)
 		goto out;
-	missing = aniso_host_first_null(shape, x, y, b, gamma, out);
-	if (missing) {
-		err = aniso_msg_set(&m->msg, ANISO_ERR_NULL_ARG,
-				    "%s is NULL: expected a host array", missing);
+	arrays.result_count = shape->M * shape->E;
+	err = aniso_host_entry_arrays(&m->msg, shape, &arrays, aniso_empty_value(&formula),
+				      &finished);
+	if (err != ANISO_OK || finished)
 		goto out;
-	}
-	if (shape->M == 0)
-		goto out;
-	if (shape->N == 0) {
-		aniso_fill_host(out, shape->dtype, shape->M * shape->E, aniso_empty_value(&formula));
-		goto out;
-	}
 	err = multi_sum(m, shape, &formula, x, y, b, gamma, out);
 out:
 	pthread_mutex_unlock(&m->lock);

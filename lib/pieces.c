@@ -20,11 +20,7 @@ static int check_call(aniso_ctx *ctx, const aniso_shape *shape, const aniso_opti
 
 	pthread_mutex_lock(&ctx->lock);
 	aniso_msg_clear(&ctx->msg);
-	err = aniso_validate_shape(ctx, shape, 0);
-	if (err == ANISO_OK)
-		err = aniso_formula_from_options(ctx, options, formula);
-	if (err == ANISO_OK)
-		err = aniso_formula_exact_only(ctx, formula, call);
+	err = aniso_host_entry_formula(ctx, shape, options, call, formula);
 	pthread_mutex_unlock(&ctx->lock);
 	return err;
 }
@@ -68,6 +64,8 @@ int aniso_sum_piece(aniso_ctx *ctx, const aniso_shape *shape, const aniso_option
 		    size_t block_len, int partials_only, const void *x, const void *y,
 		    const void *b, const void *gamma, void *result)
 {
+	struct aniso_host_arrays arrays = {
+		.x = x, .y = y, .b = b, .gamma = gamma, .result_name = "result", .result = result};
 	struct aniso_formula formula;
 	const char *missing;
 	int err;
@@ -82,9 +80,12 @@ int aniso_sum_piece(aniso_ctx *ctx, const aniso_shape *shape, const aniso_option
 			     "(aniso_sum_block_len)");
 		goto out;
 	}
-	missing = aniso_host_first_null(shape, x, y, b, gamma, result);
+	/* result is required whenever M > 0, as a sum's out, even when it
+	 * would receive no partials (N = 0). */
+	arrays.result_count = shape->M * shape->E;
+	missing = aniso_host_first_null(shape, &arrays);
 	if (missing) {
-		err = refuse(ctx, ANISO_ERR_NULL_ARG, missing[0] == 'o'
+		err = refuse(ctx, ANISO_ERR_NULL_ARG, missing == arrays.result_name
 			     ? "result is NULL: expected a host array"
 			     : "an input is NULL: expected host arrays for x, y, b and gamma");
 		goto out;

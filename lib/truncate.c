@@ -503,21 +503,6 @@ out:
 
 /* ---- the sum -------------------------------------------------------------- */
 
-/* Whether every buffer of the run fits the device at once (else the exact
- * sum streams it). */
-static int fits(const aniso_ctx *ctx, const size_t *bytes, size_t count)
-{
-	unsigned long long total = 0;
-	size_t k;
-
-	for (k = 0; k < count; ++k) {
-		if (bytes[k] > ctx->caps.max_alloc_bytes)
-			return 0;
-		total += bytes[k];
-	}
-	return total <= ctx->caps.global_mem_bytes / 2;
-}
-
 /* The ordered arrays and the lists onto the device, the run, out back
  * (still in the order of the x-blocks). */
 static int run_listed(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_formula *f,
@@ -539,7 +524,9 @@ static int run_listed(aniso_ctx *ctx, const aniso_shape *s, const struct aniso_f
 	sizes[4] = bytes.out;
 	sizes[5] = (x_blocks + 1) * sizeof(cl_uint);
 	sizes[6] = (l->entries ? l->entries : 1) * sizeof(cl_uint);
-	*done = fits(ctx, sizes, 7);
+	/* Listed runs are not cut into passes: when they do not fit the
+	 * device at once, the exact sum (which is) runs instead. */
+	*done = aniso_fits_at_once(&ctx->caps, sizes, 7, NULL);
 	if (!*done) {
 		aniso_msg_append(&ctx->msg, "note: tolerance %g: the problem does not fit the "
 				 "device at once; summed exactly, in passes. ",
