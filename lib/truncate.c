@@ -1,7 +1,9 @@
 /*
  * Truncated sums (options->tolerance = T > 0, aniso_sum_ex on host arrays):
  * pairs of blocks whose every term is provably at most T are skipped, so
- * that |out_ie - exact_ie| <= T sum_j |b_je| (before rounding).
+ * that |out_ie - exact_ie| <= T sum_j |b_je| (before rounding); with
+ * logsumexp the same pairs, |exp(out_ie) - exp(exact_ie)| <= T sum_j
+ * exp(b_je).  Nothing here depends on the reduction.
  *
  *  1. x and y are ordered by a k-d split (the widest side of the bounding
  *     box, at a whole number of blocks from the range's start), so that
