@@ -30,6 +30,8 @@
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 typedef double real;
 #define REAL_NAME double
+/* The unsigned integer of its width, for its bits (as_ulong). */
+#define UINT_NAME ulong
 /* log2(e): the pair formula evaluates exp(-s) as exp2(-s * log2(e)). */
 #define LOG2E_R 1.4426950408889634074
 #define REAL_MAX DBL_MAX
@@ -39,6 +41,7 @@ typedef double real;
 #else
 typedef float real;
 #define REAL_NAME float
+#define UINT_NAME uint
 #define LOG2E_R 1.44269504088896341f
 #define REAL_MAX FLT_MAX
 #define EXP2_NORMAL_MIN 126.0f
@@ -131,10 +134,9 @@ COMPENSATED_ADD(compensated_add_one, real, SELECT_ONE)
  * bits, and shifted into the exponent field they are 2^-c.  This needs
  * IEEE arithmetic as written: no -cl-unsafe-math-optimizations.
  */
+#define AS_UINTV CAT(CAT(as_, UINT_NAME), VW_SUFFIX)
+#define AS_REALV CAT(CAT(as_, REAL_NAME), VW_SUFFIX)
 #if REAL_IS_DOUBLE
-typedef CAT(ulong, VW_SUFFIX) uintv;
-#define AS_UINTV CAT(as_ulong, VW_SUFFIX)
-#define AS_REALV CAT(as_double, VW_SUFFIX)
 #define EXP2_BIG 1024.0
 #define MANTISSA_BITS 52
 /* 1.5 * 2^52 + 1023 (the exponent bias). */
@@ -153,9 +155,6 @@ typedef CAT(ulong, VW_SUFFIX) uintv;
 		(realv)2.40226506959063287294e-1), f,                          \
 		(realv)6.93147180559945928714e-1), f, (realv)1)
 #else
-typedef CAT(uint, VW_SUFFIX) uintv;
-#define AS_UINTV CAT(as_uint, VW_SUFFIX)
-#define AS_REALV CAT(as_float, VW_SUFFIX)
 #define EXP2_BIG 128.0f
 #define MANTISSA_BITS 23
 /* 1.5 * 2^23 + 127 (the exponent bias). */
