@@ -207,7 +207,68 @@ def _library_error(code, message):
 # Context
 # ----------------------------------------------------------------------------
 
-class Context:
+class _LibraryHandle:
+    """What :class:`Context` and :class:`MultiContext` share: a handle of
+    the C library, made by a create function that writes its reason for a
+    refusal into a buffer, freed by a finalizer (on :meth:`close` or
+    garbage collection), and called under a lock, each call raising the
+    library's error or warning with its notes.  A subclass names what it
+    holds in ``_describe()``."""
+
+    def _open(self, create, spec, free, errmsg, why_size):
+        handle = ctypes.c_void_p()
+        why = ctypes.create_string_buffer(why_size)
+        code = create(spec.encode() if spec else None, ctypes.byref(handle), why, len(why))
+        if code != 0:
+            raise _library_error(code, why.value.decode(errors="replace"))
+        self._handle = handle.value
+        self._errmsg = errmsg
+        self._lock = threading.RLock()
+        self._finalizer = weakref.finalize(self, free, handle.value)
+
+    def __repr__(self):
+        return "<anisocl.%s on %s%s>" % (type(self).__name__, self._describe(),
+                                         " (closed)" if self.closed else "")
+
+    @property
+    def closed(self):
+        """Whether :meth:`close` was called."""
+        return not self._finalizer.alive
+
+    def close(self):
+        """Release what the library holds for it (a context's device arrays
+        stay usable until they are closed themselves).  Calling it again
+        does nothing."""
+        with self._lock:
+            self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _live_handle(self):
+        if self.closed:
+            raise ValueError("the anisocl.%s on %s is closed"
+                             % (type(self).__name__, self._describe()))
+        return self._handle
+
+    def _call(self, function, *args):
+        """function(handle, *args) under the lock; raises the library's
+        error with its message, warns with its notes (at the caller of the
+        method that called this)."""
+        with self._lock:
+            handle = self._live_handle()
+            code = function(handle, *args)
+            message = (self._errmsg(handle) or b"").decode(errors="replace").strip()
+        if code != 0:
+            raise _library_error(code, message)
+        if message:
+            warnings.warn(message, NoteWarning, stacklevel=3)
+
+
+class Context(_LibraryHandle):
     """An OpenCL device and what the library keeps for it (compiled
     programs, buffers).
 
@@ -222,57 +283,14 @@ class Context:
     closed in any order."""
 
     def __init__(self, device=None):
-        spec = None if device is None else str(device)
-        handle = ctypes.c_void_p()
-        why = ctypes.create_string_buffer(1024)
-        code = _lib_c.aniso_ctx_create_on(spec.encode() if spec else None,
-                                          ctypes.byref(handle), why, len(why))
-        if code != 0:
-            raise _library_error(code, why.value.decode(errors="replace"))
-        self._handle = handle.value
-        self._lock = threading.RLock()
-        self._finalizer = weakref.finalize(self, _lib_c.aniso_ctx_free, handle.value)
+        self._open(_lib_c.aniso_ctx_create_on, None if device is None else str(device),
+                   _lib_c.aniso_ctx_free, _lib_c.aniso_ctx_errmsg, 1024)
         self.device = device
         self.device_name = _lib_c.aniso_ctx_device_name(self._handle).decode()
         self.has_fp64 = bool(_lib_c.aniso_ctx_has_fp64(self._handle))
 
-    def __repr__(self):
-        return "<anisocl.Context on %s%s>" % (self.device_name,
-                                              " (closed)" if self.closed else "")
-
-    @property
-    def closed(self):
-        """Whether :meth:`close` was called."""
-        return not self._finalizer.alive
-
-    def close(self):
-        """Release the context (its arrays stay usable until they are
-        closed themselves).  Calling it again does nothing."""
-        with self._lock:
-            self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _live_handle(self):
-        if self.closed:
-            raise ValueError("the anisocl.Context on %s is closed" % self.device_name)
-        return self._handle
-
-    def _call(self, function, *args, extra=None):
-        """function(handle, *args) under the context's lock; raises the
-        library's error with its message, warns with its notes."""
-        with self._lock:
-            handle = self._live_handle()
-            code = function(handle, *args)
-            message = (_lib_c.aniso_ctx_errmsg(handle) or b"").decode(errors="replace").strip()
-        if code != 0:
-            raise _library_error(code, message)
-        if message:
-            warnings.warn(message, NoteWarning, stacklevel=3)
+    def _describe(self):
+        return self.device_name
 
     # -- device arrays -------------------------------------------------------
 
@@ -533,7 +551,7 @@ def _device_list_text(devices):
     return ",".join(items)
 
 
-class MultiContext:
+class MultiContext(_LibraryHandle):
     """Several OpenCL devices that share each sum: the C library's
     ``aniso_multi`` (include/anisocl.h, "Several devices").
 
@@ -556,16 +574,8 @@ class MultiContext:
     garbage-collected.  Calls from several threads take turns."""
 
     def __init__(self, devices=None):
-        spec = _device_list_text(devices)
-        handle = ctypes.c_void_p()
-        why = ctypes.create_string_buffer(2048)
-        code = _lib_c.aniso_multi_create(spec.encode() if spec else None,
-                                         ctypes.byref(handle), why, len(why))
-        if code != 0:
-            raise _library_error(code, why.value.decode(errors="replace"))
-        self._handle = handle.value
-        self._lock = threading.RLock()
-        self._finalizer = weakref.finalize(self, _lib_c.aniso_multi_free, handle.value)
+        self._open(_lib_c.aniso_multi_create, _device_list_text(devices),
+                   _lib_c.aniso_multi_free, _lib_c.aniso_multi_errmsg, 2048)
         self.devices = devices
         contexts = [_lib_c.aniso_multi_ctx(self._handle, k)
                     for k in range(_lib_c.aniso_multi_count(self._handle))]
@@ -577,29 +587,9 @@ class MultiContext:
                                      "" if len(self.device_names) == 1 else "s",
                                      ", ".join(self.device_names))
 
-    def __repr__(self):
-        return "<anisocl.MultiContext on %s%s>" % (self._describe(),
-                                                  " (closed)" if self.closed else "")
-
     def __len__(self):
         """The number of devices."""
         return len(self.device_names)
-
-    @property
-    def closed(self):
-        """Whether :meth:`close` was called."""
-        return not self._finalizer.alive
-
-    def close(self):
-        """Release the devices' contexts.  Calling it again does nothing."""
-        with self._lock:
-            self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def kernel_sum(self, x, y, b, gamma, gamma_var=None, kernel="gaussian", reduction="sum"):
         """out_ie = Σ_j f(q_ij) b_je, q_ij = (x_i − y_j)ᵀ Γ (x_i − y_j), on
@@ -621,19 +611,8 @@ class MultiContext:
         M, N, D, E, rows, K, var = _sum_shapes(xs, ys, bs, gs, gamma_var)
         shape = _lib.Shape(M, N, D, E, K, rows, var, _DTYPE_CODES[dtype])
         result = np.empty((M, E), dtype=dtype)
-        with self._lock:
-            if self.closed:
-                raise ValueError("the anisocl.MultiContext on %s is closed"
-                                 % self._describe())
-            code = _lib_c.aniso_multi_sum(self._handle, ctypes.byref(shape),
-                                          ctypes.byref(options), _ptr(xv), _ptr(yv),
-                                          _ptr(bv), _ptr(gv), _ptr(result))
-            message = (_lib_c.aniso_multi_errmsg(self._handle) or b"").decode(
-                errors="replace").strip()
-        if code != 0:
-            raise _library_error(code, message)
-        if message:
-            warnings.warn(message, NoteWarning, stacklevel=2)
+        self._call(_lib_c.aniso_multi_sum, ctypes.byref(shape), ctypes.byref(options),
+                   _ptr(xv), _ptr(yv), _ptr(bv), _ptr(gv), _ptr(result))
         return result.reshape((M, E) if len(bs) == 2 else (M,))
 
 
